@@ -1,0 +1,222 @@
+"""The ``civicgrid`` command line (typer + rich).
+
+Every summary command takes ``--json``. Errors are one sentence with the fix and a
+non-zero exit code, never a traceback (set ``CIVICGRID_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.table import Table
+
+from civicgrid.config import ConfigError, load_config
+from civicgrid.warehouse.build import ProgressHook, build_warehouse
+from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError, open_readonly
+from civicgrid.warehouse.status import warehouse_status
+
+app = typer.Typer(help="civicgrid: one linked warehouse of a city's departmental records.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+quarantine_app = typer.Typer(help="Rows that could not be loaded, with the reason.", no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
+
+console = Console(stderr=True)
+out = Console()
+
+DB_OPT = typer.Option(DEFAULT_DB, "--db", help="Warehouse file (DuckDB).")
+JSON_OPT = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+def _fail(msg: str, code: int = 1) -> None:
+    console.print(f"[bold red]error:[/] {msg}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _guard(fn):
+    """Turn known errors into one-sentence messages."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except typer.Exit:
+            raise
+        except (ConfigError, WarehouseError) as exc:
+            _fail(str(exc), 2)
+        except KeyboardInterrupt:
+            _fail("interrupted; the previous warehouse is unchanged.", 130)
+        except Exception as exc:  # pragma: no cover - last resort, still one sentence
+            if os.environ.get("CIVICGRID_DEBUG"):
+                raise
+            _fail(f"{type(exc).__name__}: {exc} (set CIVICGRID_DEBUG=1 for the traceback and report it).", 1)
+    return wrapper
+
+
+class _RichProgress(ProgressHook):
+    def __init__(self, progress: Progress):
+        self.p = progress
+        self.task = None
+
+    def source_started(self, name: str, files: int) -> None:
+        self.task = self.p.add_task(f"{name}", total=None)
+
+    def advance(self, rows: int) -> None:
+        if self.task is not None:
+            self.p.advance(self.task, rows)
+
+    def source_finished(self, name, reports) -> None:
+        if self.task is not None:
+            read = sum(r.rows_read for r in reports)
+            bad = [r for r in reports if r.status == "failed"]
+            mark = "[red]failed[/]" if bad else ("[dim]unchanged[/]" if all(r.status == "unchanged" for r in reports) else "[green]ok[/]")
+            self.p.update(self.task, total=max(read, 1), completed=max(read, 1), description=f"{name} {mark}")
+
+
+def _print_build(rep) -> None:
+    t = Table(title=f"Build {rep.build_id} — {rep.status}", show_lines=False)
+    for col in ("source", "file", "status", "read", "loaded", "quarantined", "duplicate", "read = loaded+q+dup"):
+        t.add_column(col, justify="right" if col in ("read", "loaded", "quarantined", "duplicate") else "left")
+    for f in rep.files:
+        t.add_row(f.source, f.file, f.status, f"{f.rows_read:,}", f"{f.rows_loaded:,}", f"{f.rows_quarantined:,}",
+                  f"{f.rows_duplicate:,}", "[green]yes[/]" if f.invariant_ok else "[red]NO[/]")
+    out.print(t)
+    for f in rep.files:
+        if f.status == "failed":
+            console.print(f"[red]failed[/] {f.source}/{f.file}: {f.message}", highlight=False)
+
+
+@app.command()
+@_guard
+def build(config: Path = typer.Argument(..., help="City configuration (city.yaml)."),
+          data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Folder holding the exports (default: the config's folder)."),
+          db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
+    """Load every configured source into the warehouse, then swap the new file in."""
+    cfg = load_config(config, data_dir)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("rows"), TimeElapsedColumn(), console=console, disable=as_json or not console.is_terminal) as p:
+        rep = build_warehouse(cfg, db, progress=_RichProgress(p))
+    if as_json:
+        out.print_json(json.dumps(rep.as_dict(), default=str))
+    else:
+        _print_build(rep)
+    if rep.status != "ok":
+        raise typer.Exit(3)
+
+
+@app.command()
+@_guard
+def status(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
+    """Sources, rows, last run, data as-of date and quarantine counts by reason."""
+    st = warehouse_status(db)
+    if as_json:
+        out.print_json(json.dumps(st, default=str))
+        return
+    lb = st["last_build"]
+    if lb:
+        label = " [yellow](SYNTHETIC DEMO DATA)[/]" if lb["synthetic"] else ""
+        out.print(f"[bold]{lb['city']}[/]{label} — last build {lb['build_id']} {escape('[' + lb['status'] + ']')} at {lb['finished_at']}")
+    t = Table(title="Sources")
+    for col in ("source", "department", "kind", "rows", "as of", "status", "quarantined", "invariant"):
+        t.add_column(col)
+    for s in st["sources"]:
+        inv = all(f["invariant_ok"] for f in s["files"])
+        t.add_row(s["name"], s["department"], s["kind"], f"{s['rows_current']:,}", (s["as_of"] or "—")[:10],
+                  s["status"], f"{s['rows_quarantined_total']:,}", "[green]ok[/]" if inv else "[red]BROKEN[/]")
+    out.print(t)
+    if st["quarantine_by_reason"]:
+        q = Table(title="Quarantine by reason")
+        for col in ("source", "reason", "rows"):
+            q.add_column(col)
+        for r in st["quarantine_by_reason"][:30]:
+            q.add_row(r["source"], r["reason"], f"{r['rows']:,}")
+        out.print(q)
+
+
+@quarantine_app.command("list")
+@_guard
+def quarantine_list(db: Path = DB_OPT, source: Optional[str] = typer.Option(None, help="Only this source."),
+                    limit: int = typer.Option(50, help="Rows to show."), as_json: bool = JSON_OPT) -> None:
+    """List quarantined rows: source, file, line and reason."""
+    con = open_readonly(db)
+    try:
+        sql = "SELECT row_number() OVER (ORDER BY source, file, line) AS id, source, file, line, reason FROM quarantine"
+        params: list = []
+        if source:
+            sql = f"SELECT * FROM ({sql}) WHERE source = ?"
+            params.append(source)
+        rows = con.execute(f"{sql} ORDER BY id LIMIT {int(limit)}", params).fetchall()
+        total = con.execute("SELECT count(*) FROM quarantine" + (" WHERE source = ?" if source else ""), params).fetchone()[0]
+    finally:
+        con.close()
+    if as_json:
+        out.print_json(json.dumps({"total": total, "rows": [dict(zip(("id", "source", "file", "line", "reason"), r)) for r in rows]}))
+        return
+    t = Table(title=f"Quarantine ({total:,} rows; showing {len(rows)})")
+    for col in ("id", "source", "file", "line", "reason"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(*(str(x) for x in r))
+    out.print(t)
+
+
+@quarantine_app.command("show")
+@_guard
+def quarantine_show(row_id: int = typer.Argument(..., help="Id from `quarantine list`."), db: Path = DB_OPT,
+                    as_json: bool = JSON_OPT) -> None:
+    """Show one quarantined row with its raw text."""
+    con = open_readonly(db)
+    try:
+        r = con.execute("""SELECT * FROM (SELECT row_number() OVER (ORDER BY source, file, line) AS id, *
+                           FROM quarantine) WHERE id = ?""", [row_id]).fetchone()
+        cols = [d[0] for d in con.description]
+    finally:
+        con.close()
+    if r is None:
+        _fail(f"no quarantined row with id {row_id}; run `civicgrid quarantine list` for the ids.")
+    rec = dict(zip(cols, r))
+    if as_json:
+        out.print_json(json.dumps(rec, default=str))
+        return
+    for k, v in rec.items():
+        out.print(f"[bold]{k}[/]: {v}", highlight=False)
+
+
+@app.command()
+@_guard
+def demo(dir: Path = typer.Option(Path("civicgrid-demo"), "--dir", help="Folder for the demo city's files and warehouse."),
+         seed: int = typer.Option(2026, help="Random seed (same seed, same city)."), as_json: bool = JSON_OPT) -> None:
+    """Generate the synthetic demo city (modelled on Racine, WI) and build its warehouse."""
+    from civicgrid.demo import generate_demo_city
+
+    with console.status("Generating the synthetic demo city…"):
+        data = generate_demo_city(dir / "data", seed=seed)
+    cfg = load_config(data / "city.yaml")
+    db = dir / "civicgrid.duckdb"
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("rows"), TimeElapsedColumn(), console=console, disable=as_json or not console.is_terminal) as p:
+        rep = build_warehouse(cfg, db, progress=_RichProgress(p))
+    if as_json:
+        out.print_json(json.dumps(rep.as_dict(), default=str))
+    else:
+        _print_build(rep)
+        out.print(f"\n[yellow]SYNTHETIC DEMO DATA[/] — files in {data}, warehouse at {db}.\n"
+                  f"Next: civicgrid status --db {db}")
+    if rep.status != "ok":
+        raise typer.Exit(3)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

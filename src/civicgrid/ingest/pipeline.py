@@ -1,0 +1,240 @@
+"""Load one source's files into the warehouse, losslessly and idempotently.
+
+For each file: hash it; if this exact file was already loaded with the same source
+settings, record an ``unchanged`` run and skip it. Otherwise stream its records,
+map each one (:class:`~civicgrid.ingest.mapping.RowMapper`), stage good rows in
+batches and quarantine the rest, then merge the staged rows into the record table.
+
+Duplicate rule (stated in docs/warehouse.md):
+* a row whose record id *and* content equal a row already loaded (earlier in the
+  file or in an earlier run) is a **duplicate**: counted, not stored again;
+* a row with a known record id but different content is a **new version**: the
+  latest version wins (by ``updated_at`` when mapped, else the later line / later
+  run) and earlier versions move to ``<table>_history``;
+* sources without record-id columns get ``<content hash>#<n>`` ids (n counts identical
+  rows in the file), so a re-run finds them again and nothing is merged by accident.
+
+Invariant, checked for every file and stored in ``ingest_runs.invariant_ok``:
+rows read = loaded + quarantined + duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+
+from civicgrid.config import CityConfig, Source
+from civicgrid.ingest.fields import TABLE_BY_KIND
+from civicgrid.ingest.mapping import RowMapper
+from civicgrid.ingest.readers import FileError, detect_format, open_records
+from civicgrid.ingest.schema import arrow_schema, table_columns
+
+BATCH_ROWS = 50_000
+
+
+@dataclass
+class FileReport:
+    """Outcome of reading one file of one source (one ``ingest_runs`` row)."""
+
+    source: str
+    file: str
+    status: str  # ok | unchanged | empty | failed
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_duplicate: int = 0
+    rows_new: int = 0
+    rows_changed: int = 0
+    message: str = ""
+    sha256: str = ""
+    run_id: str = ""
+
+    @property
+    def invariant_ok(self) -> bool:
+        """rows read = loaded + quarantined + duplicate."""
+        return self.rows_read == self.rows_loaded + self.rows_quarantined + self.rows_duplicate
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["invariant_ok"] = self.invariant_ok
+        return d
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def ingest_source(con, cfg: CityConfig, source: Source, build_id: str, run_at: datetime,
+                  on_progress: Callable[[int], None] | None = None) -> list[FileReport]:
+    """Load every file of ``source`` into its table; return one report per file.
+
+    Never raises for bad data: a file that cannot be read gets status ``failed`` with
+    a one-sentence message, and the other files and sources go on.
+
+    Args:
+        con: read-write DuckDB connection with the schema in place.
+        cfg: city configuration (time zone, data folder).
+        source: the source to load.
+        build_id: id of the current build (stored on each run).
+        run_at: the build's clock, UTC.
+        on_progress: called with the number of records read since the last call.
+    """
+    table = TABLE_BY_KIND[source.kind]
+    con.execute(
+        "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [source.name, source.department, source.kind, table, source.path, source.description,
+         source.fingerprint(), source.expected_cadence_days],
+    )
+    files = cfg.files_for(source)
+    reports = []
+    if not files:
+        rep = FileReport(source.name, source.path, "failed", message=f"no files match {source.path!r} under {cfg.data_dir}; check the path and --data-dir.")
+        _record_run(con, rep, build_id, source, run_at, run_at)
+        return [rep]
+    for path in files:
+        started = datetime.now(timezone.utc)
+        try:
+            rep = _ingest_file(con, cfg, source, table, path, run_at, on_progress)
+        except FileError as exc:
+            rep = FileReport(source.name, path.name, "failed", message=str(exc))
+        _record_run(con, rep, build_id, source, started, datetime.now(timezone.utc))
+        reports.append(rep)
+    return reports
+
+
+def _record_run(con, rep: FileReport, build_id: str, source: Source, started, finished) -> None:
+    con.execute(
+        "INSERT INTO ingest_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [rep.run_id or f"{build_id}:{source.name}:{rep.file}", build_id, rep.source, rep.file, rep.sha256,
+         source.fingerprint(), rep.rows_read, rep.rows_loaded, rep.rows_quarantined, rep.rows_duplicate,
+         rep.rows_new, rep.rows_changed, started, finished, rep.status, rep.message, rep.invariant_ok],
+    )
+
+
+def _ingest_file(con, cfg: CityConfig, source: Source, table: str, path: Path, run_at: datetime,
+                 on_progress) -> FileReport:
+    if not path.exists():
+        raise FileError(f"{path}: file not found; check the source's path and --data-dir.")
+    sha = file_sha256(path)
+    fp = source.fingerprint()
+    run_id = hashlib.sha256(f"{source.name}|{path.name}|{sha}|{fp}".encode()).hexdigest()[:16]
+    rep = FileReport(source.name, path.name, "ok", sha256=sha, run_id=run_id)
+    seen = con.execute(
+        "SELECT count(*) FROM ingest_runs WHERE source=? AND sha256=? AND config_fingerprint=? AND status IN ('ok','empty')",
+        [source.name, sha, fp],
+    ).fetchone()[0]
+    if seen:
+        rep.status = "unchanged"
+        rep.message = "same file and settings as an earlier run; nothing to read"
+        return rep
+    fmt, gz = detect_format(path, source.format, source.compression)
+    header, records = open_records(path, fmt, gz, source.encoding, source.delimiter, source.sheet, source.json_records)
+    mapper = RowMapper(cfg, source, run_at)
+    if not header:
+        rep.status = "empty"
+        rep.message = "file is empty (no header row)"
+        return rep
+    missing = mapper.missing_columns(header)
+    if missing:
+        raise FileError(
+            f"{path.name}: mapped column(s) {', '.join(map(repr, missing))} not in the file's header; "
+            f"fix the source's 'columns'/'record_id' mapping or the export. Nothing was loaded from this file."
+        )
+    schema = arrow_schema(table)
+    colnames = [c for c, _ in table_columns(table)]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS SELECT * FROM {table}_history LIMIT 0")
+    con.execute("ALTER TABLE stage DROP COLUMN superseded_by_run")
+    con.execute("ALTER TABLE stage ADD COLUMN _seq BIGINT")
+    batch: list[dict] = []
+    quarantine: list[tuple] = []
+    occurrences: Counter[str] = Counter()
+    pending = 0
+    base = {"source": source.name, "kind": source.kind, "file": path.name, "run_id": run_id}
+    if "department" not in mapper.fields:
+        base["department"] = source.department
+    for rec in records:
+        rep.rows_read += 1
+        pending += 1
+        if on_progress and pending >= 5000:
+            on_progress(pending)
+            pending = 0
+        row, reason = mapper.map(rec)
+        if row is None:
+            quarantine.append((run_id, source.name, path.name, rec.line, reason, rec.raw))
+            continue
+        if "record_id" not in row or row["record_id"] is None:
+            occurrences[row["content_hash"]] += 1
+            row["record_id"] = f"{row['content_hash'][:16]}#{occurrences[row['content_hash']]}"
+        row.update(base)
+        row["line"] = rec.line
+        row["_seq"] = rep.rows_read
+        batch.append(row)
+        if len(batch) >= BATCH_ROWS:
+            _flush(con, batch, schema, colnames)
+            batch = []
+    if on_progress and pending:
+        on_progress(pending)
+    if batch:
+        _flush(con, batch, schema, colnames)
+    if quarantine:
+        con.executemany("INSERT INTO quarantine VALUES (?,?,?,?,?,?)", quarantine)
+    rep.rows_quarantined = len(quarantine)
+    _merge(con, table, source, rep)
+    if rep.rows_read == 0:
+        rep.status = "empty"
+        rep.message = "file has a header but no records"
+    elif rep.rows_quarantined:
+        rep.message = f"{rep.rows_quarantined} row(s) quarantined; see `civicgrid quarantine list`"
+    return rep
+
+
+def _flush(con, batch: list[dict], schema: pa.Schema, colnames: list[str]) -> None:
+    arrays = [pa.array([r.get(c) for r in batch], type=schema.field(c).type) for c in colnames + ["_seq"]]
+    tbl = pa.Table.from_arrays(arrays, schema=schema)
+    con.register("_batch", tbl)
+    con.execute("INSERT INTO stage SELECT * FROM _batch")
+    con.unregister("_batch")
+
+
+def _merge(con, table: str, source: Source, rep: FileReport) -> None:
+    staged = con.execute("SELECT count(*) FROM stage").fetchone()[0]
+    # 1. exact repeats within the file
+    con.execute("""CREATE OR REPLACE TEMP TABLE s1 AS
+        SELECT * EXCLUDE (rn) FROM (
+          SELECT *, row_number() OVER (PARTITION BY record_id, content_hash ORDER BY _seq) AS rn FROM stage)
+        WHERE rn = 1""")
+    # 2. exact repeats of what is already current
+    con.execute(f"""DELETE FROM s1 WHERE EXISTS (
+        SELECT 1 FROM {table} t WHERE t.source = ? AND t.record_id = s1.record_id AND t.content_hash = s1.content_hash)""",
+                [source.name])
+    kept = con.execute("SELECT count(*) FROM s1").fetchone()[0]
+    rep.rows_duplicate = staged - kept
+    rep.rows_loaded = kept
+    order = "updated_at DESC NULLS LAST, _seq DESC" if table == "events" else "_seq DESC"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE s2 AS
+        SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY {order}) AS vrank FROM s1""")
+    cols = ", ".join(f'"{c}"' for c, _ in table_columns(table))
+    # 3. older versions inside this file go straight to history
+    con.execute(f"INSERT INTO {table}_history SELECT {cols}, ? FROM s2 WHERE vrank > 1", [rep.run_id])
+    # 4. current versions replaced by this file move to history
+    rep.rows_changed = con.execute(
+        f"SELECT count(*) FROM {table} t WHERE t.source = ? AND t.record_id IN (SELECT record_id FROM s2 WHERE vrank = 1)",
+        [source.name]).fetchone()[0]
+    con.execute(f"""INSERT INTO {table}_history SELECT {cols}, ? FROM {table} t
+        WHERE t.source = ? AND t.record_id IN (SELECT record_id FROM s2 WHERE vrank = 1)""", [rep.run_id, source.name])
+    con.execute(f"""DELETE FROM {table} WHERE source = ? AND record_id IN (SELECT record_id FROM s2 WHERE vrank = 1)""",
+                [source.name])
+    con.execute(f"INSERT INTO {table} SELECT {cols} FROM s2 WHERE vrank = 1 ORDER BY _seq")
+    rep.rows_new = con.execute("SELECT count(*) FROM s2 WHERE vrank = 1").fetchone()[0] - rep.rows_changed
+    con.execute("DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS s1; DROP TABLE IF EXISTS s2")

@@ -1,0 +1,1 @@
+"""Customer service: request metrics, volume forecasts and contact-centre staffing."""
