@@ -223,10 +223,8 @@ def read_json(path: Path, gz: bool, encoding: str, records_path: str | None, lin
         FileError: the document is not JSON or the records path does not lead to a list.
     """
     if lines:
-        fh = _open_binary(path, gz)
-        text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
-
         def gen_lines() -> Iterator[RawRecord]:
+            text = io.TextIOWrapper(_open_binary(path, gz), encoding=encoding, errors="replace", newline="")
             try:
                 for i, line in enumerate(text, start=1):
                     if not line.strip():

@@ -7,9 +7,10 @@ Models (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed
 - ``moving_average``: mean of the last ``ma_window`` weeks. No model-based intervals (NaN).
 - ``ets``: exponential smoothing state-space model (statsmodels ``ETSModel``; ETS(A,N,N) or
   ETS(A,Ad,N), whichever has the lower AICc, Hyndman et al. 2002). With ≥ 2 years of history the
-  52-week seasonality is first removed by robust STL (Cleveland et al. 1990) and added back as its
-  seasonal-naive continuation, as FPP3 §12.1 recommends for weekly data (ETS itself handles at most
-  24 seasons). Intervals come from the ETS model; the seasonal component is treated as known.
+  52-week seasonality is first removed by robust STL (Cleveland et al. 1990; 5 robustness
+  passes) and added back as its seasonal-naive continuation: FPP3 §12.1 advises STL plus a
+  non-seasonal model for weekly data, since a seasonal ETS would carry 52 seasonal states.
+  Intervals come from the ETS model; the seasonal component is treated as known.
 
 Accuracy is the MASE of Hyndman & Koehler (2006), "Another look at measures of forecast accuracy",
 IJF 22(4): absolute errors divided by the in-sample mean absolute error of the seasonal-naive
@@ -129,7 +130,7 @@ def _ets(y: np.ndarray, h: int) -> dict:
     from statsmodels.tsa.seasonal import STL
 
     n, m = len(y), _season(len(y))
-    seasonal = STL(y, period=m, robust=True).fit().seasonal if m > 1 else np.zeros(n)
+    seasonal = STL(y, period=m, robust=True).fit(outer_iter=5).seasonal if m > 1 else np.zeros(n)
     s_future = seasonal[n - m + np.arange(h) % m] if m > 1 else np.zeros(h)
     adj = pd.Series(y - seasonal)
     if np.ptp(adj.to_numpy()) < 1e-9:  # constant after adjustment: nothing to estimate
