@@ -35,7 +35,7 @@ from civicgrid.ingest.mapping import RowMapper
 from civicgrid.ingest.readers import FileError, detect_format, open_records
 from civicgrid.ingest.schema import arrow_schema, table_columns
 
-BATCH_ROWS = 50_000
+BATCH_ROWS = 10_000  # bounded memory: a batch of mapped rows is a few tens of MB at most
 
 
 @dataclass
@@ -172,6 +172,10 @@ def _ingest_file(con, cfg: CityConfig, source: Source, table: str, path: Path, r
         row, reason = mapper.map(rec)
         if row is None:
             quarantine.append((run_id, source.name, path.name, rec.line, reason, rec.raw))
+            rep.rows_quarantined += 1
+            if len(quarantine) >= BATCH_ROWS:
+                con.executemany("INSERT INTO quarantine VALUES (?,?,?,?,?,?)", quarantine)
+                quarantine = []
             continue
         if "record_id" not in row or row["record_id"] is None:
             occurrences[row["content_hash"]] += 1
@@ -189,7 +193,6 @@ def _ingest_file(con, cfg: CityConfig, source: Source, table: str, path: Path, r
         _flush(con, batch, schema, colnames)
     if quarantine:
         con.executemany("INSERT INTO quarantine VALUES (?,?,?,?,?,?)", quarantine)
-    rep.rows_quarantined = len(quarantine)
     _merge(con, table, source, rep)
     if rep.rows_read == 0:
         rep.status = "empty"
@@ -208,33 +211,39 @@ def _flush(con, batch: list[dict], schema: pa.Schema, colnames: list[str]) -> No
 
 
 def _merge(con, table: str, source: Source, rep: FileReport) -> None:
-    staged = con.execute("SELECT count(*) FROM stage").fetchone()[0]
-    # 1. exact repeats within the file
-    con.execute("""CREATE OR REPLACE TEMP TABLE s1 AS
-        SELECT * EXCLUDE (rn) FROM (
-          SELECT *, row_number() OVER (PARTITION BY record_id, content_hash ORDER BY _seq) AS rn FROM stage)
-        WHERE rn = 1""")
+    # Work on a narrow key table (seq, id, hash[, updated_at]) so that the window functions
+    # stay small on a large file; the wide staged rows are read once at the end.
+    upd = ", updated_at" if table == "events" else ""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE k AS SELECT _seq, record_id, content_hash{upd} FROM stage")
+    staged = con.execute("SELECT count(*) FROM k").fetchone()[0]
+    # 1. exact repeats within the file: keep the first
+    con.execute("""CREATE OR REPLACE TEMP TABLE k1 AS
+        SELECT * FROM k QUALIFY row_number() OVER (PARTITION BY record_id, content_hash ORDER BY _seq) = 1""")
     # 2. exact repeats of what is already current
-    con.execute(f"""DELETE FROM s1 WHERE EXISTS (
-        SELECT 1 FROM {table} t WHERE t.source = ? AND t.record_id = s1.record_id AND t.content_hash = s1.content_hash)""",
+    con.execute(f"""DELETE FROM k1 WHERE EXISTS (
+        SELECT 1 FROM {table} t WHERE t.source = ? AND t.record_id = k1.record_id AND t.content_hash = k1.content_hash)""",
                 [source.name])
-    kept = con.execute("SELECT count(*) FROM s1").fetchone()[0]
+    kept = con.execute("SELECT count(*) FROM k1").fetchone()[0]
     rep.rows_duplicate = staged - kept
     rep.rows_loaded = kept
-    order = "updated_at DESC NULLS LAST, _seq DESC" if table == "events" else "_seq DESC"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE s2 AS
-        SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY {order}) AS vrank FROM s1""")
+    order = "updated_at DESC NULLS LAST, _seq DESC" if upd else "_seq DESC"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE k2 AS
+        SELECT _seq, record_id, row_number() OVER (PARTITION BY record_id ORDER BY {order}) AS vrank FROM k1""")
     cols = ", ".join(f'"{c}"' for c, _ in table_columns(table))
     # 3. older versions inside this file go straight to history
-    con.execute(f"INSERT INTO {table}_history SELECT {cols}, ? FROM s2 WHERE vrank > 1", [rep.run_id])
+    con.execute(f"""INSERT INTO {table}_history SELECT {cols}, ? FROM stage
+        WHERE _seq IN (SELECT _seq FROM k2 WHERE vrank > 1)""", [rep.run_id])
     # 4. current versions replaced by this file move to history
+    con.execute("CREATE OR REPLACE TEMP TABLE winners AS SELECT _seq, record_id FROM k2 WHERE vrank = 1")
     rep.rows_changed = con.execute(
-        f"SELECT count(*) FROM {table} t WHERE t.source = ? AND t.record_id IN (SELECT record_id FROM s2 WHERE vrank = 1)",
+        f"SELECT count(*) FROM {table} t WHERE t.source = ? AND t.record_id IN (SELECT record_id FROM winners)",
         [source.name]).fetchone()[0]
-    con.execute(f"""INSERT INTO {table}_history SELECT {cols}, ? FROM {table} t
-        WHERE t.source = ? AND t.record_id IN (SELECT record_id FROM s2 WHERE vrank = 1)""", [rep.run_id, source.name])
-    con.execute(f"""DELETE FROM {table} WHERE source = ? AND record_id IN (SELECT record_id FROM s2 WHERE vrank = 1)""",
-                [source.name])
-    con.execute(f"INSERT INTO {table} SELECT {cols} FROM s2 WHERE vrank = 1 ORDER BY _seq")
-    rep.rows_new = con.execute("SELECT count(*) FROM s2 WHERE vrank = 1").fetchone()[0] - rep.rows_changed
-    con.execute("DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS s1; DROP TABLE IF EXISTS s2")
+    if rep.rows_changed:
+        con.execute(f"""INSERT INTO {table}_history SELECT {cols}, ? FROM {table} t
+            WHERE t.source = ? AND t.record_id IN (SELECT record_id FROM winners)""", [rep.run_id, source.name])
+        con.execute(f"DELETE FROM {table} WHERE source = ? AND record_id IN (SELECT record_id FROM winners)",
+                    [source.name])
+    con.execute(f"INSERT INTO {table} SELECT {cols} FROM stage WHERE _seq IN (SELECT _seq FROM winners) ORDER BY _seq")
+    rep.rows_new = con.execute("SELECT count(*) FROM winners").fetchone()[0] - rep.rows_changed
+    for t in ("stage", "k", "k1", "k2", "winners"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")

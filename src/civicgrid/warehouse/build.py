@@ -60,7 +60,7 @@ class ProgressHook:
 
 def build_warehouse(cfg: CityConfig, db_path: str | Path, progress: ProgressHook | None = None,
                     now: datetime | None = None,
-                    after_ingest: Callable | None = None) -> BuildReport:
+                    after_ingest: Callable | None = None, memory_limit: str = "2GB") -> BuildReport:
     """Load every configured source into the warehouse at ``db_path`` and swap it in.
 
     Args:
@@ -70,6 +70,7 @@ def build_warehouse(cfg: CityConfig, db_path: str | Path, progress: ProgressHook
         now: the run clock (UTC); defaults to the wall clock. Dates after it are flagged.
         after_ingest: optional ``f(con, cfg, report)`` run on the new file before the swap
             (later stages — linkage, analytics — hook in here).
+        memory_limit: DuckDB memory cap for the build (it spills to a temp folder beyond it).
 
     Returns:
         The :class:`BuildReport`; ``status`` is ``partial`` when any file failed.
@@ -90,6 +91,10 @@ def build_warehouse(cfg: CityConfig, db_path: str | Path, progress: ProgressHook
     try:
         con = connect(tmp)
         try:
+            # bounded memory on an ordinary machine: DuckDB spills to disk beyond this
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+            con.execute(f"SET temp_directory = '{tmp.parent / (tmp.name + '.spill')}'")
+            con.execute("SET preserve_insertion_order = false")
             ensure_schema(con)
             for source in cfg.sources:
                 n_files = max(1, len(cfg.files_for(source)))
@@ -117,6 +122,7 @@ def build_warehouse(cfg: CityConfig, db_path: str | Path, progress: ProgressHook
         finally:
             con.close()
         os.replace(tmp, db_path)
+        shutil.rmtree(tmp.with_name(tmp.name + ".spill"), ignore_errors=True)
     except BaseException:
         _remove(tmp)
         raise
@@ -124,6 +130,7 @@ def build_warehouse(cfg: CityConfig, db_path: str | Path, progress: ProgressHook
 
 
 def _remove(p: Path) -> None:
+    shutil.rmtree(p.with_name(p.name + ".spill"), ignore_errors=True)
     for q in (p, p.with_name(p.name + ".wal")):
         try:
             q.unlink()
