@@ -204,7 +204,9 @@ def required_agents(
     _check_finite("target_answer_seconds", target_answer_seconds)
     _check_finite("shrinkage", shrinkage)
     if not 0 < target_service_level < 1:
-        raise ValueError(f"target_service_level must be between 0 and 1 (exclusive), got {target_service_level!r}.")
+        raise ValueError(
+            f"target_service_level must be between 0 and 1 (exclusive), got {target_service_level!r}."
+        )
     if target_answer_seconds < 0:
         raise ValueError(f"target_answer_seconds must be ≥ 0, got {target_answer_seconds!r}.")
     if not 0 <= shrinkage < 1:
