@@ -60,6 +60,13 @@ class FieldSpec(_Strict):
     missing: list[str] | None = None
     map: dict[str, str] | None = None
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_tz(cls, v: str | None) -> str | None:
+        if v is not None:
+            _check_tz(v)
+        return v
+
     @model_validator(mode="after")
     def _one_source(self) -> "FieldSpec":
         given = [k for k in ("column", "template", "value") if getattr(self, k) is not None]
@@ -106,6 +113,7 @@ class Source(_Strict):
     coordinates: Coordinates | None = None
     category_map: dict[str, str] = Field(default_factory=dict)
     required: list[str] = Field(default_factory=list)
+    hash_exclude: list[str] = Field(default_factory=list, description="columns left out of change detection")
     expected_cadence_days: float | None = None
 
     @field_validator("encoding")
@@ -146,7 +154,10 @@ class Source(_Strict):
         raw = self.columns.get(field)
         if raw is None:
             return None
-        return FieldSpec(column=raw) if isinstance(raw, str) else raw
+        if isinstance(raw, str):
+            # "{HouseNumber} {StreetName}" written as a plain string is a template, not a column name
+            return FieldSpec(template=raw) if re.search(r"\{[^{}]+\}", raw) else FieldSpec(column=raw)
+        return raw
 
     def mapped_columns(self) -> set[str]:
         """Every source column named by the mapping and the record id."""
@@ -177,12 +188,77 @@ class City(_Strict):
         return v
 
 
+class ParcelIdRule(_Strict):
+    """How parcel ids / PINs are normalized before they are compared (``linkage.parcel_id``).
+
+    ``"0011-E-00031-0000-00"`` with the defaults becomes ``"0011E00031000000"``: the characters in
+    ``strip_chars`` are removed, letters upper-cased, then the id is padded with ``pad_char`` to
+    ``length`` on the ``pad`` side. An id that does not match ``pattern`` afterwards is treated
+    as missing (the record is linked by its address instead).
+    """
+
+    strip_chars: str = " -."
+    upper: bool = True
+    length: int | None = Field(default=None, ge=1, description="pad shorter ids to this length")
+    pad: Literal["left", "right", "none"] = "none"
+    pad_char: str = Field(default="0", min_length=1, max_length=1)
+    pattern: str | None = Field(default=None, description="regular expression a valid id matches")
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return v
+
+
+class LinkageSettings(_Strict):
+    """How records are linked to parcels and blocks (the ``linkage:`` section; all optional).
+
+    See docs/linkage.md for the match cascade these settings steer.
+    """
+
+    parcel_id: ParcelIdRule = Field(default_factory=ParcelIdRule)
+    spine_sources: list[str] | None = Field(
+        default=None, description="sources whose parcel ids and addresses form the parcel spine; "
+        "default: every parcel, tax_status, code_case and license source that maps parcel_id")
+    link_sources: list[str] | None = Field(
+        default=None, description="event sources to link; default: every source in the events table")
+    evaluate_sources: list[str] | None = Field(
+        default=None, description="sources whose parcel ids are hidden and predicted by "
+        "`civicgrid linkage evaluate`; default: the spine sources")
+    block_departments: list[str] = Field(
+        default_factory=lambda: ["police", "fire"],
+        description="departments that publish block addresses on purpose: linked to a block, never a parcel")
+    placeholders: list[str] = Field(
+        default_factory=list, description="extra address texts that mean 'no address'")
+    city_names: list[str] = Field(
+        default_factory=list, description="city names that may trail a street without a comma")
+    zero_number_ambiguous: bool = Field(
+        default=True, description="house number 0 (a lot without a number) is always ambiguous")
+    fuzzy: bool = True
+    fuzzy_threshold: float = Field(default=90.0, ge=50, le=100,
+                                   description="rapidfuzz ratio (0-100) a street name must reach")
+    max_centroid_distance_m: float = Field(
+        default=30.0, gt=0, le=1000,
+        description="records with only coordinates link to the nearest parcel centroid within this")
+    centroid_margin_m: float = Field(
+        default=5.0, ge=0, description="the nearest centroid must be this much nearer than the next "
+        "parcel's, else the link is ambiguous")
+    review_below: float = Field(default=0.9, ge=0, le=1,
+                                description="links scored below this go to the review queue")
+
+
 class CityConfig(_Strict):
     """A whole city configuration (``city.yaml``)."""
 
     version: int = 1
     city: City
     sources: list[Source]
+    linkage: LinkageSettings = Field(default_factory=LinkageSettings)
 
     @model_validator(mode="after")
     def _unique_names(self) -> "CityConfig":

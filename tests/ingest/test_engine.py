@@ -271,3 +271,21 @@ def test_config_unknown_canonical_field_and_bad_values(tmp_path):
     p.write_text("city: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(p)
+
+
+def test_template_string_hash_exclude_and_field_timezone(tmp_path):
+    text = ("_id,call_no,num,street,alarm_time\n"
+            "1,F1,100.0,MAIN ST,2020-01-01T10:00:00\n"
+            "2,F1,100.0,MAIN ST,2020-01-01T10:00:00\n")  # republished with a new datastore _id only
+    (tmp_path / "f.csv").write_text(text)
+    src = {"name": "fire", "department": "fire", "kind": "fire_incident", "path": "f.csv",
+           "record_id": ["call_no"], "hash_exclude": ["_id"],
+           "columns": {"address": "{num|int} {street}", "opened_at": {"column": "alarm_time", "timezone": "UTC"}}}
+    rep = _build(_config(tmp_path, [src]), tmp_path / "w.duckdb")
+    f = rep.files[0]
+    assert (f.rows_loaded, f.rows_duplicate) == (1, 1)
+    assert _q(tmp_path / "w.duckdb", "SELECT address, opened_at FROM events") == [
+        ("100 MAIN ST", datetime(2020, 1, 1, 10, tzinfo=timezone.utc))]
+    src["columns"]["opened_at"]["timezone"] = "Mars/Olympus"
+    with pytest.raises(ConfigError, match=r"columns\.opened_at.*unknown time zone 'Mars/Olympus'"):
+        load_config(_config(tmp_path, [src], "bad.yaml"))

@@ -90,7 +90,7 @@ EVENT_FIELDS: list[Field] = [
 ]
 
 PARCEL_FIELDS: list[Field] = [
-    _f("record_id", "text", "record id in the source (defaults to the parcel id)"),
+    _f("record_id", "text", "record id in the source (from `record_id` columns, else a content hash)"),
     _f("house_number", "text", "house number (may be a range, e.g. 1249-51)"),
     _f("street", "text", "street name with type and direction, without house number"),
     _f("unit", "text", "unit / apartment"),

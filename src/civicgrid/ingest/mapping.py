@@ -46,6 +46,7 @@ class RowMapper:
         self.tz_name = cfg.source_timezone(source)
         self.local_tz = ZoneInfo(self.tz_name)
         self.mapped_cols = source.mapped_columns()
+        self.hash_exclude = set(source.hash_exclude)
         self._parsers: dict[str, DateParser] = {}
         self._field_missing: dict[str, set[str]] = {}
         for name, spec in self.specs.items():
@@ -147,7 +148,8 @@ class RowMapper:
                  if k not in self.mapped_cols and v is not None and v.strip() not in ("",)}
         row["attributes"] = json.dumps(attrs, ensure_ascii=False, sort_keys=True) if attrs else None
         row["dq_flags"] = "; ".join(flags) if flags else None
-        row["content_hash"] = hashlib.sha1("\x1f".join(f"{k}={v}" for k, v in values.items()).encode()).hexdigest()
+        row["content_hash"] = hashlib.sha1("\x1f".join(
+            f"{k}={v}" for k, v in values.items() if k not in self.hash_exclude).encode()).hexdigest()
         return row, None
 
     def _coordinates(self, row: dict, flags: list[str]) -> None:
@@ -173,6 +175,6 @@ class RowMapper:
             return
         mapped = cmap.get(raw)
         if mapped is not None:
-            if row.get("subcategory") is None:
+            if "subcategory" not in self.specs:
                 row["subcategory"] = raw
             row["category"] = mapped

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 #: earliest plausible date of an event; anything before is flagged (GUIDE: dates before 1901)
 EARLIEST = datetime(1901, 1, 1, tzinfo=timezone.utc)
 
-_MONEY = re.compile(r"^\(?-?\$?\s*-?[\d,]*\.?\d+\)?%?$")
+_MONEY = re.compile(r"^\(?[-+]?\$?\s*[-+]?[\d,]*\.?\d+\)?%?$")
 _TRUE = {"y", "yes", "true", "t", "1"}
 _FALSE = {"n", "no", "false", "f", "0"}
 
@@ -24,7 +24,7 @@ class BadValue(ValueError):
 
 
 def parse_float(text: str) -> float:
-    """Parse a number, accepting ``$1,234.00``, ``(12.50)`` (negative), ``15.2%`` (kept as 15.2).
+    """Parse a number, accepting ``$1,234.00``, ``(12.50)`` (negative), ``+40.44`` (Census), ``15.2%`` (kept as 15.2).
 
     Raises:
         BadValue: the text is not a number.
