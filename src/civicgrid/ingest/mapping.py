@@ -25,6 +25,8 @@ from civicgrid.ingest.fields import Field, fields_for_kind
 from civicgrid.ingest.readers import RawRecord
 from civicgrid.ingest.values import BadValue, DateParser, as_date, out_of_range, parse_bool, parse_float, parse_int
 
+_MISS = object()
+_NUMERIC = {"float": parse_float, "int": parse_int, "bool": parse_bool}
 _PLACEHOLDER = re.compile(r"\{([^{}|]+)(?:\|([a-z]+))?\}")
 
 
@@ -47,6 +49,9 @@ class RowMapper:
         self.local_tz = ZoneInfo(self.tz_name)
         self.mapped_cols = source.mapped_columns()
         self.hash_exclude = set(source.hash_exclude)
+        self._attr_keys: list[str] | None = None
+        self._attr_src: set[str] = set()
+        self._num_cache: dict[str, dict] = {n: {} for n in self.specs}
         self._parsers: dict[str, DateParser] = {}
         self._field_missing: dict[str, set[str]] = {}
         for name, spec in self.specs.items():
@@ -109,18 +114,19 @@ class RowMapper:
             if text is None or text == "":
                 row[name] = None
                 continue
-            col = spec.column or spec.template or "constant"
             try:
                 if field.type == "text":
                     row[name] = text
-                elif field.type == "float":
-                    row[name] = parse_float(text)
-                elif field.type == "int":
-                    row[name] = parse_int(text)
+                elif field.type in ("float", "int", "bool"):
+                    cache = self._num_cache[name]
+                    v = cache.get(text, _MISS)
+                    if v is _MISS:
+                        v = _NUMERIC[field.type](text)
+                        if len(cache) < 100_000:
+                            cache[text] = v
+                    row[name] = v
                     if name == "snapshot_year":
-                        snapshot_year = row[name]
-                elif field.type == "bool":
-                    row[name] = parse_bool(text)
+                        snapshot_year = v
                 else:
                     dt = self._parsers[name].parse(text, snapshot_year)
                     bad = out_of_range(dt, self.run_at, field.past_only)
@@ -130,7 +136,7 @@ class RowMapper:
                     else:
                         row[name] = as_date(dt, self.local_tz) if field.type == "date" else dt
             except BadValue as exc:
-                return None, f"column {col!r}: {exc}"
+                return None, f"column {spec.column or spec.template or 'constant'!r}: {exc}"
         self._coordinates(row, flags)
         self._category(row)
         for name in self.source.required:
@@ -144,12 +150,24 @@ class RowMapper:
                 empty = [c for c, v in zip(self.source.record_id, rid_parts) if not v]
                 return None, f"record id column(s) {', '.join(map(repr, empty))} empty"
             row["record_id"] = "|".join(rid_parts)
-        attrs = {k: v.strip() for k, v in values.items()
-                 if k not in self.mapped_cols and v is not None and v.strip() not in ("",)}
-        row["attributes"] = json.dumps(attrs, ensure_ascii=False, sort_keys=True) if attrs else None
+        if self._attr_keys is None or values.keys() != self._attr_src:
+            # CSV rows share one header; JSON records may not, so recompute when keys change
+            self._attr_src = set(values.keys())
+            self._attr_keys = sorted(k for k in values if k not in self.mapped_cols)
+        attrs = {}
+        for k in self._attr_keys:
+            v = values.get(k)
+            if v:
+                v = v.strip()
+                if v:
+                    attrs[k] = v
+        row["attributes"] = json.dumps(attrs, ensure_ascii=False) if attrs else None
         row["dq_flags"] = "; ".join(flags) if flags else None
-        row["content_hash"] = hashlib.sha1("\x1f".join(
-            f"{k}={v}" for k, v in values.items() if k not in self.hash_exclude).encode()).hexdigest()
+        if self.hash_exclude:
+            hashed = "\x1f".join(f"{k}={v}" for k, v in values.items() if k not in self.hash_exclude)
+        else:
+            hashed = "\x1f".join(values.values())
+        row["content_hash"] = hashlib.sha1(hashed.encode()).hexdigest()
         return row, None
 
     def _coordinates(self, row: dict, flags: list[str]) -> None:

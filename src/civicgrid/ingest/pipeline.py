@@ -203,8 +203,7 @@ def _ingest_file(con, cfg: CityConfig, source: Source, table: str, path: Path, r
 
 
 def _flush(con, batch: list[dict], schema: pa.Schema, colnames: list[str]) -> None:
-    arrays = [pa.array([r.get(c) for r in batch], type=schema.field(c).type) for c in colnames + ["_seq"]]
-    tbl = pa.Table.from_arrays(arrays, schema=schema)
+    tbl = pa.Table.from_pylist(batch, schema=schema)
     con.register("_batch", tbl)
     con.execute("INSERT INTO stage SELECT * FROM _batch")
     con.unregister("_batch")
