@@ -27,8 +27,11 @@ app = typer.Typer(help="civicgrid: one linked warehouse of a city's departmental
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 quarantine_app = typer.Typer(help="Rows that could not be loaded, with the reason.", no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
+workforce_app = typer.Typer(help="Hometown workforce: hires, separations, turnover, retention, representation.",
+                            no_args_is_help=True)
+app.add_typer(workforce_app, name="workforce")
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # an error is one unbroken sentence
 out = Console()
 
 DB_OPT = typer.Option(DEFAULT_DB, "--db", help="Warehouse file (DuckDB).")
@@ -212,6 +215,31 @@ def demo(dir: Path = typer.Option(Path("civicgrid-demo"), "--dir", help="Folder 
                   f"Next: civicgrid status --db {db}")
     if rep.status != "ok":
         raise typer.Exit(3)
+
+
+@workforce_app.command("report")
+@_guard
+def workforce_report_cmd(db: Path = DB_OPT, as_json: bool = JSON_OPT,
+                         settings: Optional[Path] = typer.Option(None, "--settings", help="workforce.yaml (default: beside the city config)."),
+                         write_tables: bool = typer.Option(False, "--write-tables", help="Also store workforce_* tables in the warehouse."),
+                         pdf: Optional[Path] = typer.Option(None, "--pdf", help="Write a PDF summary to this file.")) -> None:
+    """Hires, separations, turnover, retention and representation from the HR tables (groups under 5 suppressed)."""
+    from civicgrid.workforce import SettingsError, summary_lines, workforce_report
+
+    try:
+        report = workforce_report(str(db), settings=str(settings) if settings else None, write_tables=write_tables)
+    except SettingsError as exc:
+        _fail(str(exc), 2)
+    if pdf is not None:
+        from civicgrid.reports.workforce_pdf import write_workforce_pdf
+
+        write_workforce_pdf(report, pdf)
+        console.print(f"PDF summary written to {pdf}")
+    if as_json:
+        out.print_json(json.dumps(report, default=str))
+        return
+    for line in summary_lines(report):
+        out.print(line, highlight=False)
 
 
 def main() -> None:  # pragma: no cover
