@@ -40,6 +40,7 @@ def generate_demo_city(out_dir: str | Path, seed: int = 2026, scale: float = 1.0
 
     from civicgrid.demo import crm, hiring, hr, parcels, planted, safety, works
     from civicgrid.demo.config import write_city_yaml
+    from civicgrid.demo.workforce import write_workforce_files
 
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale!r}")
@@ -74,6 +75,7 @@ def generate_demo_city(out_dir: str | Path, seed: int = 2026, scale: float = 1.0
     write_csv(props, out / "answer_key" / "planted_properties.csv")
     write_csv(recs, out / "answer_key" / "planted_records.csv")
     write_city_yaml(out, seed, scale)
+    write_workforce_files(out)
     (out / "README.txt").write_bytes(_readme(seed, scale, n).encode("utf-8"))
     return out
 

@@ -79,7 +79,10 @@ def workforce_report(con_or_db_path, settings: "WorkforceSettings | dict | str |
         postings = load.load_postings(con)
         applicants = load.load_applicants(con)
         bench_cfg = s.representation.benchmark
-        ref = (load.read_benchmark_file(bench_cfg.file) if bench_cfg.file
+        bench_file = bench_cfg.file
+        if bench_file and not Path(bench_file).is_absolute() and s.path is not None:
+            bench_file = str(s.path.parent / bench_file)  # relative to the settings file
+        ref = (load.read_benchmark_file(bench_file) if bench_file
                else load.load_reference(con, bench_cfg.source) if bench_cfg.source else pd.DataFrame())
         srcs = {t: _sources(con, t) for t in ("roster_records", "job_postings", "job_applicants")}
         timings["load"] = time.perf_counter() - t0
