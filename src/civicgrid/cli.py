@@ -104,15 +104,21 @@ def build(config: Path = typer.Argument(..., help="City configuration (city.yaml
           db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
     """Load every configured source into the warehouse, then swap the new file in."""
     cfg = load_config(config, data_dir)
+    rep = _run_build(cfg, db, as_json)
+    if not as_json:
+        _print_build(rep)
+    if rep.status != "ok":
+        raise typer.Exit(3)
+
+
+def _run_build(cfg, db: Path, as_json: bool):
+    """Build with rich progress bars (none under --json); print the JSON report when asked."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("rows"), TimeElapsedColumn(), console=console, disable=as_json or not console.is_terminal) as p:
         rep = build_warehouse(cfg, db, progress=_RichProgress(p))
     if as_json:
         out.print_json(json.dumps(rep.as_dict(), default=str))
-    else:
-        _print_build(rep)
-    if rep.status != "ok":
-        raise typer.Exit(3)
+    return rep
 
 
 @app.command()
@@ -196,20 +202,18 @@ def quarantine_show(row_id: int = typer.Argument(..., help="Id from `quarantine 
 @app.command()
 @_guard
 def demo(dir: Path = typer.Option(Path("civicgrid-demo"), "--dir", help="Folder for the demo city's files and warehouse."),
-         seed: int = typer.Option(2026, help="Random seed (same seed, same city)."), as_json: bool = JSON_OPT) -> None:
+         seed: int = typer.Option(2026, help="Random seed (same seed, same city)."),
+         scale: float = typer.Option(1.0, help="Size relative to Racine (0.1 = a tenth, for quick tries)."),
+         as_json: bool = JSON_OPT) -> None:
     """Generate the synthetic demo city (modelled on Racine, WI) and build its warehouse."""
     from civicgrid.demo import generate_demo_city
 
     with console.status("Generating the synthetic demo city…"):
-        data = generate_demo_city(dir / "data", seed=seed)
+        data = generate_demo_city(dir / "data", seed=seed, scale=scale)
     cfg = load_config(data / "city.yaml")
     db = dir / "civicgrid.duckdb"
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("rows"), TimeElapsedColumn(), console=console, disable=as_json or not console.is_terminal) as p:
-        rep = build_warehouse(cfg, db, progress=_RichProgress(p))
-    if as_json:
-        out.print_json(json.dumps(rep.as_dict(), default=str))
-    else:
+    rep = _run_build(cfg, db, as_json)
+    if not as_json:
         _print_build(rep)
         out.print(f"\n[yellow]SYNTHETIC DEMO DATA[/] — files in {data}, warehouse at {db}.\n"
                   f"Next: civicgrid status --db {db}")

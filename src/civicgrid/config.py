@@ -60,12 +60,7 @@ class FieldSpec(_Strict):
     missing: list[str] | None = None
     map: dict[str, str] | None = None
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_tz(cls, v: str | None) -> str | None:
-        if v is not None:
-            _check_tz(v)
-        return v
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _optional_tz(v)))
 
     @model_validator(mode="after")
     def _one_source(self) -> "FieldSpec":
@@ -127,12 +122,7 @@ class Source(_Strict):
             raise ValueError(f"unknown encoding {v!r}; use e.g. utf-8, utf-8-sig, latin-1, cp1252") from exc
         return v
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_tz(cls, v: str | None) -> str | None:
-        if v is not None:
-            _check_tz(v)
-        return v
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _optional_tz(v)))
 
     @model_validator(mode="after")
     def _fields_known(self) -> "Source":
@@ -237,13 +227,20 @@ class LinkageSettings(_Strict):
         default_factory=list, description="extra address texts that mean 'no address'")
     city_names: list[str] = Field(
         default_factory=list, description="city names that may trail a street without a comma")
+    lot_qualifiers: list[str] = Field(
+        default_factory=lambda: ["REAR"],
+        description="unit words without a number that mark a separate lot ('1310 WOODLAND AVE REAR'): "
+        "such an address only matches the same qualifier, never the plain address")
+    max_address_distance_m: float | None = Field(
+        default=250.0, gt=0, description="an address link is refused when the record's coordinates lie "
+        "farther than this from the parcel's centroid (None: no check)")
     zero_number_ambiguous: bool = Field(
         default=True, description="house number 0 (a lot without a number) is always ambiguous")
     fuzzy: bool = True
     fuzzy_threshold: float = Field(default=90.0, ge=50, le=100,
                                    description="rapidfuzz ratio (0-100) a street name must reach")
     max_centroid_distance_m: float = Field(
-        default=30.0, gt=0, le=1000,
+        default=10.0, gt=0, le=1000,
         description="records with only coordinates link to the nearest parcel centroid within this")
     centroid_margin_m: float = Field(
         default=5.0, ge=0, description="the nearest centroid must be this much nearer than the next "
@@ -296,6 +293,13 @@ class CityConfig(_Strict):
         if any(ch in source.path for ch in "*?["):
             return sorted(base.parent.glob(base.name))
         return [base]
+
+
+def _optional_tz(v: str | None) -> str | None:
+    """Validate an optional IANA time-zone name (pydantic field validator body)."""
+    if v is not None:
+        _check_tz(v)
+    return v
 
 
 def _check_tz(v: str) -> None:

@@ -113,7 +113,9 @@ def read_delimited(path: Path, gz: bool, encoding: str, delimiter: str) -> tuple
     """
     fh = _open_binary(path, gz)
     src = _LineSource(fh, encoding)
-    reader = csv.reader(src, delimiter=delimiter)
+    # strict: a quote that closes mid-field (an unclosed quote swallowing the next line) is an
+    # error for that record, which is quarantined, instead of silently merging two rows
+    reader = csv.reader(src, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -142,7 +144,7 @@ def _iter_delimited(fh, src: _LineSource, reader, header: list[str], encoding: s
                 break
             except csv.Error as exc:
                 raw = "".join(src.buffer)
-                yield RawRecord(start, None, raw, f"malformed CSV record: {exc}")
+                yield RawRecord(start, None, raw, f"malformed CSV record ({exc}); an unclosed quote may have joined lines")
                 continue
             raw = "".join(src.buffer)
             if not row and raw.strip() == "":
