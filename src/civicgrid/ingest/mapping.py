@@ -71,6 +71,15 @@ class RowMapper:
 
             self._transformer = Transformer.from_crs(source.coordinates.crs, "EPSG:4326", always_xy=True)
 
+    def output_fields(self) -> set[str]:
+        """Canonical fields a mapped row can carry: the mapped ones plus those derived from them."""
+        out = set(self.specs)
+        if {"x", "y"} <= out:
+            out |= {"lat", "lon"}
+        if self.source.category_map and "category" in out:
+            out.add("subcategory")
+        return out
+
     def missing_columns(self, header: list[str]) -> list[str]:
         """Mapped or id columns that the file's header lacks (sorted)."""
         have = set(header)

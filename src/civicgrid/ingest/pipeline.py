@@ -27,7 +27,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+import tempfile
+
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from civicgrid.config import CityConfig, Source
 from civicgrid.ingest.fields import TABLE_BY_KIND
@@ -151,11 +154,39 @@ def _ingest_file(con, cfg: CityConfig, source: Source, table: str, path: Path, r
             f"{path.name}: mapped column(s) {', '.join(map(repr, missing))} not in the file's header; "
             f"fix the source's 'columns'/'record_id' mapping or the export. Nothing was loaded from this file."
         )
-    schema = arrow_schema(table)
-    colnames = [c for c, _ in table_columns(table)]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS SELECT * FROM {table}_history LIMIT 0")
-    con.execute("ALTER TABLE stage DROP COLUMN superseded_by_run")
-    con.execute("ALTER TABLE stage ADD COLUMN _seq BIGINT")
+    # stage only the columns this source fills; DuckDB fills the rest with NULL
+    full = arrow_schema(table)
+    filled = mapper.output_fields() | {"record_id", "attributes", "dq_flags", "content_hash", "file", "line",
+                                       "run_id", "source", "kind", "department", "_seq"}
+    schema = pa.schema([f for f in full if f.name in filled])
+    colnames = schema.names
+    # Mapped rows are staged in a Parquet file on disk (compressed, out of memory), then merged
+    # by SQL; a 200 MB export never sits in memory as Python objects or as a DuckDB table.
+    with tempfile.TemporaryDirectory(prefix="civicgrid-stage-") as tmpdir:
+        stage_file = Path(tmpdir) / "stage.parquet"
+        writer = pq.ParquetWriter(stage_file, schema, compression="zstd")
+        try:
+            _read_into_stage(con, records, mapper, rep, writer, schema, colnames, source, path, run_id, on_progress)
+        finally:
+            writer.close()
+        select = ", ".join(f'"{f.name}"' if f.name in filled else f'CAST(NULL AS {_duck_type(f.type)}) AS "{f.name}"'
+                           for f in full)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT {select} FROM read_parquet('{stage_file.as_posix()}')")
+        try:
+            _merge(con, table, source, rep)
+        finally:
+            con.execute("DROP VIEW IF EXISTS stage")
+    if rep.rows_read == 0:
+        rep.status = "empty"
+        rep.message = "file has a header but no records"
+    elif rep.rows_quarantined:
+        rep.message = f"{rep.rows_quarantined} row(s) quarantined; see `civicgrid quarantine list`"
+    return rep
+
+
+def _read_into_stage(con, records, mapper: RowMapper, rep: FileReport, writer, schema: pa.Schema,
+                     colnames: list[str], source: Source, path: Path, run_id: str, on_progress) -> None:
+    """Map every record: good rows go to the Parquet stage in batches, bad ones to the quarantine."""
     batch: list[dict] = []
     quarantine: list[tuple] = []
     occurrences: Counter[str] = Counter()
@@ -185,28 +216,26 @@ def _ingest_file(con, cfg: CityConfig, source: Source, table: str, path: Path, r
         row["_seq"] = rep.rows_read
         batch.append(row)
         if len(batch) >= BATCH_ROWS:
-            _flush(con, batch, schema, colnames)
+            _flush(writer, batch, schema, colnames)
             batch = []
     if on_progress and pending:
         on_progress(pending)
     if batch:
-        _flush(con, batch, schema, colnames)
+        _flush(writer, batch, schema, colnames)
     if quarantine:
         con.executemany("INSERT INTO quarantine VALUES (?,?,?,?,?,?)", quarantine)
-    _merge(con, table, source, rep)
-    if rep.rows_read == 0:
-        rep.status = "empty"
-        rep.message = "file has a header but no records"
-    elif rep.rows_quarantined:
-        rep.message = f"{rep.rows_quarantined} row(s) quarantined; see `civicgrid quarantine list`"
-    return rep
 
 
-def _flush(con, batch: list[dict], schema: pa.Schema, colnames: list[str]) -> None:
-    tbl = pa.Table.from_pylist(batch, schema=schema)
-    con.register("_batch", tbl)
-    con.execute("INSERT INTO stage SELECT * FROM _batch")
-    con.unregister("_batch")
+def _duck_type(t: pa.DataType) -> str:
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ"
+    return {pa.string(): "VARCHAR", pa.float64(): "DOUBLE", pa.int64(): "BIGINT", pa.bool_(): "BOOLEAN",
+            pa.date32(): "DATE"}[t]
+
+
+def _flush(writer, batch: list[dict], schema: pa.Schema, colnames: list[str]) -> None:
+    # column lists + from_pydict: ~15x faster than from_pylist with tz-aware datetimes
+    writer.write_table(pa.Table.from_pydict({c: [r.get(c) for r in batch] for c in colnames}, schema=schema))
 
 
 def _merge(con, table: str, source: Source, rep: FileReport) -> None:
@@ -244,5 +273,5 @@ def _merge(con, table: str, source: Source, rep: FileReport) -> None:
                     [source.name])
     con.execute(f"INSERT INTO {table} SELECT {cols} FROM stage WHERE _seq IN (SELECT _seq FROM winners) ORDER BY _seq")
     rep.rows_new = con.execute("SELECT count(*) FROM winners").fetchone()[0] - rep.rows_changed
-    for t in ("stage", "k", "k1", "k2", "winners"):
+    for t in ("k", "k1", "k2", "winners"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
