@@ -31,6 +31,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from civicgrid.ingest.fields import DEPARTMENTS, KINDS, fields_for_kind
+from civicgrid.refresh.settings import AlertSettings
+from civicgrid.sources.settings import ConnectorSettings, connector_defaults
 
 DEFAULT_MISSING = ["", "NA", "N/A", "NULL", "null", "None", "nan", "NaN"]
 
@@ -110,6 +112,14 @@ class Source(_Strict):
     required: list[str] = Field(default_factory=list)
     hash_exclude: list[str] = Field(default_factory=list, description="columns left out of change detection")
     expected_cadence_days: float | None = None
+    # exclude: not part of fingerprint(); how rows are fetched does not change how files are read
+    connector: ConnectorSettings | None = Field(default=None, exclude=True,
+                                                description="pull from a data API (docs/connectors.md)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _connector_path(cls, data: Any) -> Any:
+        return connector_defaults(data)  # a connector source reads _pulled/<name>/*.jsonl
 
     @field_validator("encoding")
     @classmethod
@@ -234,6 +244,9 @@ class LinkageSettings(_Strict):
     max_address_distance_m: float | None = Field(
         default=250.0, gt=0, description="an address link is refused when the record's coordinates lie "
         "farther than this from the parcel's centroid (None: no check)")
+    max_range_numbers: int = Field(
+        default=5, ge=1, le=60, description="a number links to a parcel through an address range only "
+        "when the range covers at most this many numbers ('1249 51' covers 2; '6901-17' covers 9)")
     zero_number_ambiguous: bool = Field(
         default=True, description="house number 0 (a lot without a number) is always ambiguous")
     fuzzy: bool = True
@@ -256,6 +269,7 @@ class CityConfig(_Strict):
     city: City
     sources: list[Source]
     linkage: LinkageSettings = Field(default_factory=LinkageSettings)
+    alerts: AlertSettings | None = None
 
     @model_validator(mode="after")
     def _unique_names(self) -> "CityConfig":

@@ -1,0 +1,21 @@
+"""Declarative base shared by every app-state model (one metadata, one migration history)."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+#: stable constraint names, so migrations work the same on SQLite (batch mode) and PostgreSQL
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base class of all app-state tables."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
