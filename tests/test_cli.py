@@ -44,6 +44,9 @@ def test_build_status_quarantine_json(tmp_path, shared_data):
     (src,) = st["sources"]
     assert src["rows_current"] == 198 and src["rows_quarantined_total"] == 1 and src["as_of"].startswith("20")
     assert st["quarantine_by_reason"][0]["rows"] == 1 and st["invariant_ok"]
+    # every build links: fire publishes hundred-block addresses, which link to blocks, never to parcels
+    assert src["match_rates"].get("block", 0) + src["match_rates"].get("intersection", 0) == 1.0
+    assert "parcel_id" not in src["match_rates"]
     ql = _json(runner.invoke(app, ["quarantine", "list", "--db", db, "--json"]))
     assert ql["total"] == 1 and ql["rows"][0]["line"] == 8
     qs = _json(runner.invoke(app, ["quarantine", "show", "1", "--db", db, "--json"]))
@@ -83,3 +86,10 @@ def test_demo_command_small(tmp_path):
     assert rep["totals"]["rows_loaded"] > 1000
     st = _json(runner.invoke(app, ["status", "--db", str(tmp_path / "demo" / "civicgrid.duckdb"), "--json"]))
     assert st["last_build"]["synthetic"] is True
+
+
+def test_hr_only_config_builds_and_links_nothing(tmp_path, shared_data):
+    res = runner.invoke(app, ["build", "examples/cincinnati/city.yaml", "--data-dir", str(shared_data / "cincinnati"),
+                              "--db", str(tmp_path / "w.duckdb"), "--json"])
+    rep = _json(res)
+    assert rep["status"] == "ok" and rep["totals"]["rows_loaded"] == 6304 + 77

@@ -19,6 +19,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from civicgrid.config import ConfigError, load_config
+from civicgrid.linkage.cli import linkage_app
+from civicgrid.linkage.link import link_hook
+from civicgrid.service.cli import service_app
 from civicgrid.warehouse.build import ProgressHook, build_warehouse
 from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError, open_readonly
 from civicgrid.warehouse.status import warehouse_status
@@ -30,6 +33,8 @@ app.add_typer(quarantine_app, name="quarantine")
 workforce_app = typer.Typer(help="Hometown workforce: hires, separations, turnover, retention, representation.",
                             no_args_is_help=True)
 app.add_typer(workforce_app, name="workforce")
+app.add_typer(linkage_app, name="linkage")
+app.add_typer(service_app, name="service")
 
 console = Console(stderr=True, soft_wrap=True)  # an error is one unbroken sentence
 out = Console()
@@ -115,7 +120,8 @@ def _run_build(cfg, db: Path, as_json: bool):
     """Build with rich progress bars (none under --json); print the JSON report when asked."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("rows"), TimeElapsedColumn(), console=console, disable=as_json or not console.is_terminal) as p:
-        rep = build_warehouse(cfg, db, progress=_RichProgress(p))
+        # every build links records to parcels and blocks, re-applying people's review decisions
+        rep = build_warehouse(cfg, db, progress=_RichProgress(p), after_ingest=link_hook(None))
     if as_json:
         out.print_json(json.dumps(rep.as_dict(), default=str))
     return rep
@@ -134,12 +140,14 @@ def status(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
         label = " [yellow](SYNTHETIC DEMO DATA)[/]" if lb["synthetic"] else ""
         out.print(f"[bold]{lb['city']}[/]{label} — last build {lb['build_id']} {escape('[' + lb['status'] + ']')} at {lb['finished_at']}")
     t = Table(title="Sources")
-    for col in ("source", "department", "kind", "rows", "as of", "status", "quarantined", "invariant"):
+    for col in ("source", "department", "kind", "rows", "as of", "status", "quarantined", "linked", "invariant"):
         t.add_column(col)
     for s in st["sources"]:
         inv = all(f["invariant_ok"] for f in s["files"])
         t.add_row(s["name"], s["department"], s["kind"], f"{s['rows_current']:,}", (s["as_of"] or "—")[:10],
-                  s["status"], f"{s['rows_quarantined_total']:,}", "[green]ok[/]" if inv else "[red]BROKEN[/]")
+                  s["status"], f"{s['rows_quarantined_total']:,}",
+                  f"{100 * s['linked_share']:.1f} %" if "linked_share" in s else "—",
+                  "[green]ok[/]" if inv else "[red]BROKEN[/]")
     out.print(t)
     if st["quarantine_by_reason"]:
         q = Table(title="Quarantine by reason")

@@ -16,7 +16,8 @@ def warehouse_status(db_path: str | Path) -> dict:
     Returns a JSON-ready dict: ``last_build`` (id, status, times, totals), ``sources`` (one per
     source: department, kind, table, rows now current, last run status and time, files,
     rows read/loaded/quarantined/duplicate of its latest runs, the data's as-of date =
-    latest event date), ``quarantine_by_reason`` (source, reason, rows) and ``invariant_ok``.
+    latest event date, and — once linked — ``match_rates`` by match type and ``linked_share``),
+    ``quarantine_by_reason`` (source, reason, rows) and ``invariant_ok``.
 
     Raises:
         WarehouseError: the file does not exist or cannot be opened.
@@ -64,10 +65,20 @@ def warehouse_status(db_path: str | Path) -> dict:
                 "rows_quarantined_total": int(con.execute(
                     "SELECT count(*) FROM quarantine WHERE source = ?", [name]).fetchone()[0]),
             })
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "link_summary" in tables:
+            rates: dict[str, dict[str, float]] = {}
+            for src_name, mtype, share in con.execute("SELECT source, match_type, share FROM link_summary").fetchall():
+                rates.setdefault(src_name, {})[mtype] = round(float(share), 4)
+            for s in out["sources"]:
+                if s["name"] in rates:
+                    r = rates[s["name"]]
+                    s["match_rates"] = r
+                    s["linked_share"] = round(sum(v for k, v in r.items() if k not in ("unmatched", "ambiguous")), 4)
         out["quarantine_by_reason"] = [
             {"source": s, "reason": r, "rows": int(n)}
             for s, r, n in con.execute("""
-                SELECT source, regexp_replace(reason, '''[^'']*''', '''…''', 'g') AS reason_kind, count(*)
+                SELECT source, regexp_replace(reason, ': ''[^'']*''', ': ''…''', 'g') AS reason_kind, count(*)
                 FROM quarantine GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2""").fetchall()
         ]
         out["invariant_ok"] = all_ok
