@@ -18,7 +18,7 @@ def test_upgrade_creates_link_decisions_and_is_idempotent(tmp_path):
     path = tmp_path / "sub" / "civicgrid_app.sqlite"
     url = upgrade(path)
     assert path.exists() and url == f"sqlite:///{path.resolve()}"
-    assert current_revision(url) == head_revision() == "0001_link_decisions"
+    assert current_revision(url) == head_revision() == "0002_users_audit"
     cols = {c["name"] for c in inspect(engine_for(url)).get_columns("link_decisions")}
     assert cols == {"id", "source", "record_id", "address_key", "decision", "parcel_id", "decided_by",
                     "decided_at", "note"}
@@ -72,3 +72,20 @@ def test_load_decisions_never_creates_the_database(tmp_path):
 
     missing = tmp_path / "none.sqlite"
     assert load_decisions(missing).empty and not missing.exists()
+
+
+def test_users_and_audit_log_tables(tmp_path):
+    from civicgrid.appstate import AuditEntry, User
+
+    url = upgrade(tmp_path / "app.sqlite")
+    with session_scope(url) as s:
+        s.add(User(username="ana", password_hash="$argon2id$x", role="integration"))
+        s.add(AuditEntry(username="ana", action="property.view", object_type="parcel", object_id="0001C00228000100"))
+    with session_scope(url) as s:
+        u = s.scalars(select(User)).one()
+        assert (u.active, u.failed_logins) == (True, 0)
+        assert s.scalars(select(AuditEntry)).one().at is not None
+    with pytest.raises(IntegrityError):
+        with session_scope(url) as s:
+            s.add(User(username="bo", password_hash="x", role="mayor"))
+    dispose(url)

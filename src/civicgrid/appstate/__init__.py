@@ -17,13 +17,14 @@ PostgreSQL URL (``postgresql+psycopg://user@host/civicgrid``) for a multi-user s
 Layout (one module per area; later issues add theirs beside ``linkage.py`` and one migration
 each under ``migrations/versions``): ``base.py`` (declarative base, naming convention),
 ``db.py`` (URLs, engines, sessions), ``migrate.py`` (Alembic run programmatically),
-``linkage.py`` (``link_decisions``).
+``linkage.py`` (``link_decisions``), ``accounts.py`` (``users``, ``audit_log``).
 """
 
+from civicgrid.appstate.accounts import ROLES, AuditEntry, User
 from civicgrid.appstate.base import Base
 from civicgrid.appstate.db import DEFAULT_APP_DB, app_url, engine_for, session_scope
 from civicgrid.appstate.linkage import DECISIONS, LinkDecision
 from civicgrid.appstate.migrate import current_revision, head_revision, upgrade
 
-__all__ = ["Base", "DECISIONS", "DEFAULT_APP_DB", "LinkDecision", "app_url", "current_revision",
+__all__ = ["AuditEntry", "ROLES", "User", "Base", "DECISIONS", "DEFAULT_APP_DB", "LinkDecision", "app_url", "current_revision",
            "engine_for", "head_revision", "session_scope", "upgrade"]

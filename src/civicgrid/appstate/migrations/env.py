@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import civicgrid.appstate.accounts  # noqa: F401  (users, audit_log)
 import civicgrid.appstate.linkage  # noqa: F401  (registers link_decisions on the metadata)
 from civicgrid.appstate.base import Base
 
