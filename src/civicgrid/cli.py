@@ -21,6 +21,7 @@ from rich.table import Table
 from civicgrid.config import ConfigError, load_config
 from civicgrid.linkage.cli import linkage_app
 from civicgrid.linkage.link import link_hook
+from civicgrid.refresh.cli import register as register_refresh_commands
 from civicgrid.service.cli import service_app
 from civicgrid.warehouse.build import ProgressHook, build_warehouse
 from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError, open_readonly
@@ -35,6 +36,7 @@ workforce_app = typer.Typer(help="Hometown workforce: hires, separations, turnov
 app.add_typer(workforce_app, name="workforce")
 app.add_typer(linkage_app, name="linkage")
 app.add_typer(service_app, name="service")
+register_refresh_commands(app)  # refresh, schedule, backup, restore, alerts test
 
 console = Console(stderr=True, soft_wrap=True)  # an error is one unbroken sentence
 out = Console()
@@ -132,6 +134,7 @@ def _run_build(cfg, db: Path, as_json: bool):
 def status(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
     """Sources, rows, last run, data as-of date and quarantine counts by reason."""
     st = warehouse_status(db)
+    _add_freshness(st, db)
     if as_json:
         out.print_json(json.dumps(st, default=str))
         return
@@ -140,15 +143,20 @@ def status(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
         label = " [yellow](SYNTHETIC DEMO DATA)[/]" if lb["synthetic"] else ""
         out.print(f"[bold]{lb['city']}[/]{label} — last build {lb['build_id']} {escape('[' + lb['status'] + ']')} at {lb['finished_at']}")
     t = Table(title="Sources")
-    for col in ("source", "department", "kind", "rows", "as of", "status", "quarantined", "linked", "invariant"):
+    for col in ("source", "department", "kind", "rows", "as of", "fresh", "status", "quarantined", "linked", "invariant"):
         t.add_column(col)
     for s in st["sources"]:
         inv = all(f["invariant_ok"] for f in s["files"])
+        fr = s.get("freshness") or {}
         t.add_row(s["name"], s["department"], s["kind"], f"{s['rows_current']:,}", (s["as_of"] or "—")[:10],
-                  s["status"], f"{s['rows_quarantined_total']:,}",
+                  fr.get("state", "—"), s["status"], f"{s['rows_quarantined_total']:,}",
                   f"{100 * s['linked_share']:.1f} %" if "linked_share" in s else "—",
                   "[green]ok[/]" if inv else "[red]BROKEN[/]")
     out.print(t)
+    for s in st["sources"]:
+        fr = s.get("freshness") or {}
+        if fr.get("state") == "failing" and fr.get("pull_error"):
+            console.print(f"[red]{s['name']}[/]: last pull failed — {fr['pull_error']}", highlight=False)
     if st["quarantine_by_reason"]:
         q = Table(title="Quarantine by reason")
         for col in ("source", "reason", "rows"):
@@ -156,6 +164,19 @@ def status(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
         for r in st["quarantine_by_reason"][:30]:
             q.add_row(r["source"], r["reason"], f"{r['rows']:,}")
         out.print(q)
+
+
+def _add_freshness(st: dict, db: Path) -> None:
+    """Attach each source's freshness (fresh / stale / failing / unknown) from the refresh run log."""
+    from civicgrid.refresh.freshness import source_freshness
+
+    con = open_readonly(db)
+    try:
+        fresh = source_freshness(con, db)
+    finally:
+        con.close()
+    for s in st["sources"]:
+        s["freshness"] = fresh.get(s["name"])
 
 
 @quarantine_app.command("list")

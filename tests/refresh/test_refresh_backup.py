@@ -1,0 +1,126 @@
+"""Backup and restore of the warehouse, the app state and the run log: a round trip with damage."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from civicgrid.config import load_config
+from civicgrid.refresh.backup import BackupError, backup, restore
+from civicgrid.refresh.cli import EXIT_LOCKED, refresh_app
+from civicgrid.refresh.lock import LockBusy, RefreshLock
+from civicgrid.refresh.run import run_refresh
+from civicgrid.refresh.runlog import run_log_path
+from civicgrid.warehouse.db import open_readonly
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A refreshed warehouse (one real export: the first 400 Pittsburgh fire incidents) and an app-state file."""
+    real = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pittsburgh" / "fire_incidents.csv"
+    if not real.exists():
+        pytest.skip(f"real data {real} not found (it sits beside the repository in CI)")
+    data = tmp_path / "data"
+    data.mkdir()
+    lines = real.read_text(encoding="utf-8").splitlines(keepends=True)[:401]
+    (data / "fire_incidents.csv").write_text("".join(lines), encoding="utf-8")
+    doc = yaml.safe_load((Path(__file__).resolve().parents[2] / "examples" / "pittsburgh" / "city.yaml").read_text())
+    doc["sources"] = [s for s in doc["sources"] if s["name"] == "fire_incidents"]
+    (data / "city.yaml").write_text(yaml.safe_dump(doc))
+    db = tmp_path / "srv" / "civicgrid.duckdb"
+    rep = run_refresh(load_config(data / "city.yaml"), db)
+    assert rep.status == "ok", rep.message
+    app = db.with_name("civicgrid_app.sqlite")
+    con = sqlite3.connect(app)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, parcel TEXT, body TEXT)")
+    con.executemany("INSERT INTO notes (parcel, body) VALUES (?, ?)",
+                    [("0011E00031000000", "owner called back"), ("0027K00012000000", "board-up ordered")])
+    con.commit()
+    con.close()
+    return {"db": db, "app": app, "tmp": tmp_path}
+
+
+def _warehouse_rows(db):
+    con = open_readonly(db)
+    try:
+        return con.execute("SELECT record_id, opened_at, address FROM events ORDER BY record_id").fetchall()
+    finally:
+        con.close()
+
+
+def _notes(app):
+    con = sqlite3.connect(app)
+    try:
+        return con.execute("SELECT * FROM notes ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def test_round_trip_backup_damage_restore(site):
+    db, app, tmp = site["db"], site["app"], site["tmp"]
+    rows, notes, log = _warehouse_rows(db), _notes(app), run_log_path(db).read_text()
+    assert len(rows) == 400 and len(notes) == 2
+    m = backup(db, tmp / "backups")
+    assert {v["role"] for v in m["files"].values()} == {"warehouse", "app_state", "run_log"}
+    folder = tmp / "backups" / m["folder"].rsplit("/", 1)[-1]
+    assert json.loads((folder / "manifest.json").read_text())["files"] == m["files"]
+    # damage: the warehouse overwritten with junk, a note deleted, the run log truncated
+    db.write_bytes(b"\0" * 4096)
+    con = sqlite3.connect(app)
+    con.execute("DELETE FROM notes WHERE id = 1")
+    con.commit()
+    con.close()
+    run_log_path(db).write_text("")
+    with pytest.raises(Exception):
+        _warehouse_rows(db)
+    r = restore(folder, db)
+    assert set(r["restored"]) == {"warehouse", "app_state", "run_log"}
+    assert _warehouse_rows(db) == rows and _notes(app) == notes and run_log_path(db).read_text() == log
+    assert db.with_name(db.name + ".pre-restore").read_bytes() == b"\0" * 4096  # the damaged file is kept aside
+
+
+def test_a_damaged_backup_is_refused(site):
+    m = backup(site["db"], site["tmp"] / "backups")
+    folder = site["tmp"] / "backups" / m["folder"].rsplit("/", 1)[-1]
+    with open(folder / site["db"].name, "r+b") as fh:
+        fh.seek(100)
+        fh.write(b"XX")
+    before = site["db"].read_bytes()
+    with pytest.raises(BackupError, match="does not match its checksum"):
+        restore(folder, site["db"])
+    assert site["db"].read_bytes() == before
+    with pytest.raises(BackupError, match="not a civicgrid backup"):
+        restore(site["tmp"], site["db"])
+
+
+def test_backup_waits_for_a_running_refresh_and_keeps_the_newest(site):
+    with RefreshLock(site["db"]):
+        with pytest.raises(LockBusy):
+            backup(site["db"], site["tmp"] / "b", lock_wait=0.3)
+    assert not list((site["tmp"] / "b").glob("*.partial"))
+    for _ in range(3):
+        m = backup(site["db"], site["tmp"] / "b", keep=2)
+    assert len(m["pruned"]) == 1 and len(list((site["tmp"] / "b").glob("civicgrid-*"))) == 2
+
+
+def test_backup_and_restore_commands(site):
+    db, tmp = site["db"], site["tmp"]
+    run = CliRunner().invoke
+    r = run(refresh_app, ["backup", "--db", str(db), "--to", str(tmp / "bk"), "--json"])
+    assert r.exit_code == 0, r.output
+    folder = json.loads(r.output)["folder"]
+    r = run(refresh_app, ["restore", folder, "--db", str(tmp / "elsewhere" / "civicgrid.duckdb")])
+    assert r.exit_code == 0 and "restored warehouse" in r.output
+    assert _warehouse_rows(tmp / "elsewhere" / "civicgrid.duckdb") == _warehouse_rows(db)
+    assert _notes(tmp / "elsewhere" / "civicgrid_app.sqlite") == _notes(site["app"])
+    r = run(refresh_app, ["backup", "--db", str(tmp / "missing.duckdb"), "--to", str(tmp / "bk")])
+    assert r.exit_code == 2 and "no warehouse to back up" in r.output
+    with RefreshLock(db):
+        r = run(refresh_app, ["backup", "--db", str(db), "--to", str(tmp / "bk"), "--wait", "0"])
+    assert r.exit_code == EXIT_LOCKED and "another refresh pid" in r.output
