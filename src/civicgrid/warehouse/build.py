@@ -60,7 +60,7 @@ class ProgressHook:
 
 def build_warehouse(cfg: CityConfig, db_path: str | Path, progress: ProgressHook | None = None,
                     now: datetime | None = None,
-                    after_ingest: Callable | None = None, memory_limit: str = "2GB") -> BuildReport:
+                    after_ingest: Callable | None = None, memory_limit: str = "1GB") -> BuildReport:
     """Load every configured source into the warehouse at ``db_path`` and swap it in.
 
     Args:
