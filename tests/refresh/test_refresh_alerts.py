@@ -19,7 +19,7 @@ from civicgrid.refresh.cli import refresh_app
 from civicgrid.refresh.notify import deliver
 from civicgrid.refresh.run import run_refresh
 from civicgrid.refresh.runlog import read_runs
-from civicgrid.refresh.settings import AlertSettings
+from civicgrid.settings.alerts import AlertSettings
 
 
 # ---------------------------------------------------------------- loopback receivers

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from civicgrid.refresh.settings import AlertSettings
+from civicgrid.settings.alerts import AlertSettings
 
 
 @dataclass

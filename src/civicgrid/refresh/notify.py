@@ -14,7 +14,7 @@ from email.message import EmailMessage
 import httpx
 
 from civicgrid.refresh.alerts import Alert
-from civicgrid.refresh.settings import AlertSettings, EmailSettings, WebhookSettings
+from civicgrid.settings.alerts import AlertSettings, EmailSettings, WebhookSettings
 
 
 class DeliveryError(RuntimeError):

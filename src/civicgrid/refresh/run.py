@@ -31,7 +31,7 @@ from civicgrid.refresh.freshness import source_freshness
 from civicgrid.refresh.lock import RefreshLock
 from civicgrid.refresh.notify import deliver
 from civicgrid.refresh.runlog import append_run, read_runs, record_pulls
-from civicgrid.refresh.settings import AlertSettings
+from civicgrid.settings.alerts import AlertSettings
 from civicgrid.sources.pull import PullReport, pull_all
 from civicgrid.warehouse.build import BuildReport, ProgressHook, build_warehouse
 from civicgrid.warehouse.db import WarehouseError, open_readonly
