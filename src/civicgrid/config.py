@@ -31,7 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from civicgrid.ingest.fields import DEPARTMENTS, KINDS, fields_for_kind
-from civicgrid.integration.settings import IntegrationSettings
+from civicgrid.settings.integration import IntegrationSettings
 from civicgrid.settings.alerts import AlertSettings
 from civicgrid.settings.linkage import LinkageSettings, ParcelIdRule  # noqa: F401  (re-exported)
 from civicgrid.sources.settings import ConnectorSettings, connector_defaults
