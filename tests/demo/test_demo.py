@@ -87,7 +87,9 @@ def test_config_validates_and_maps_every_file(small: Path) -> None:
                 header = next(csv.reader(io.StringIO(f.read_text(encoding="utf-8").split("\n", 1)[0])))
             missing = src.mapped_columns() - set(header)
             assert not missing, f"{src.name}: columns {missing} not in {f.name}"
-    data_files = {p.name for p in small.iterdir() if p.is_file()} - {"README.txt", "city.yaml"}
+    # workforce.yaml and its benchmark are analytics settings, not exports
+    data_files = {p.name for p in small.iterdir() if p.is_file()} - {
+        "README.txt", "city.yaml", "workforce.yaml", "labor_force_benchmark.csv"}
     assert data_files == covered
 
 
