@@ -19,11 +19,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from civicgrid.config import ConfigError, load_config
+from civicgrid.integration.cli import integration_app, meeting_app
 from civicgrid.linkage.cli import linkage_app
-from civicgrid.linkage.link import link_hook
 from civicgrid.refresh.cli import register as register_refresh_commands
 from civicgrid.service.cli import service_app
 from civicgrid.warehouse.build import ProgressHook, build_warehouse
+from civicgrid.warehouse.stages import build_stages
 from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError, open_readonly
 from civicgrid.warehouse.status import warehouse_status
 
@@ -36,6 +37,8 @@ workforce_app = typer.Typer(help="Hometown workforce: hires, separations, turnov
 app.add_typer(workforce_app, name="workforce")
 app.add_typer(linkage_app, name="linkage")
 app.add_typer(service_app, name="service")
+app.add_typer(integration_app, name="integration")
+app.add_typer(meeting_app, name="meeting")
 register_refresh_commands(app)  # refresh, schedule, backup, restore, alerts test
 
 console = Console(stderr=True, soft_wrap=True)  # an error is one unbroken sentence
@@ -122,8 +125,7 @@ def _run_build(cfg, db: Path, as_json: bool):
     """Build with rich progress bars (none under --json); print the JSON report when asked."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("rows"), TimeElapsedColumn(), console=console, disable=as_json or not console.is_terminal) as p:
-        # every build links records to parcels and blocks, re-applying people's review decisions
-        rep = build_warehouse(cfg, db, progress=_RichProgress(p), after_ingest=link_hook(None))
+        rep = build_warehouse(cfg, db, progress=_RichProgress(p), after_ingest=build_stages(None))
     if as_json:
         out.print_json(json.dumps(rep.as_dict(), default=str))
     return rep

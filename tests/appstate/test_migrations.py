@@ -18,7 +18,7 @@ def test_upgrade_creates_link_decisions_and_is_idempotent(tmp_path):
     path = tmp_path / "sub" / "civicgrid_app.sqlite"
     url = upgrade(path)
     assert path.exists() and url == f"sqlite:///{path.resolve()}"
-    assert current_revision(url) == head_revision() == "0002_users_audit"
+    assert current_revision(url) == head_revision() == "0003_meetings"
     cols = {c["name"] for c in inspect(engine_for(url)).get_columns("link_decisions")}
     assert cols == {"id", "source", "record_id", "address_key", "decision", "parcel_id", "decided_by",
                     "decided_at", "note"}

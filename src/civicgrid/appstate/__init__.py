@@ -24,7 +24,10 @@ from civicgrid.appstate.accounts import ROLES, AuditEntry, User
 from civicgrid.appstate.base import Base
 from civicgrid.appstate.db import DEFAULT_APP_DB, app_url, engine_for, session_scope
 from civicgrid.appstate.linkage import DECISIONS, LinkDecision
+from civicgrid.appstate.meetings import (ActionItem, AgendaItem, Decision, IntegrationCase, Meeting, MeetingNote,
+                                         ScoreContest)
 from civicgrid.appstate.migrate import current_revision, head_revision, upgrade
 
-__all__ = ["AuditEntry", "ROLES", "User", "Base", "DECISIONS", "DEFAULT_APP_DB", "LinkDecision", "app_url", "current_revision",
+__all__ = ["ActionItem", "AgendaItem", "Decision", "IntegrationCase", "Meeting", "MeetingNote", "ScoreContest",
+           "AuditEntry", "ROLES", "User", "Base", "DECISIONS", "DEFAULT_APP_DB", "LinkDecision", "app_url", "current_revision",
            "engine_for", "head_revision", "session_scope", "upgrade"]

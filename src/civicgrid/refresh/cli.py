@@ -86,10 +86,10 @@ def refresh(config: Path = typer.Argument(..., help="City configuration (city.ya
 
 
 def _link_hook():
-    """Every build links records to parcels and blocks, as `civicgrid build` does (app state: the default)."""
-    from civicgrid.linkage.link import link_hook
+    """Every refresh runs the same stages as `civicgrid build`: linkage, then integration scores."""
+    from civicgrid.warehouse.stages import build_stages
 
-    return link_hook(None)
+    return build_stages(None)
 
 
 @contextlib.contextmanager

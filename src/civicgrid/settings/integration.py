@@ -67,7 +67,7 @@ class SeriousRule(Match):
 #: NIBRS "crimes against persons" and "against property" words: the resident may be the victim
 VICTIM_OFFENCES = (
     r"homicide|murder|manslaughter|\brape|sexual|indecent|robbery|assault|battery|burglary|\bburg\b|larceny|"
-    r"theft|stolen|arson|forgery|counterfeit|fraud|embezzl|extortion|vandal|mischief|graffiti|harass|threat|"
+    r"theft|stolen|\barson|forgery|counterfeit|fraud|embezzl|extortion|vandal|mischief|graffiti|harass|threat|"
     r"intimidat|retaliat|kidnap|unlawful restraint|hit and run|victim|bad checks|deceptive|identity|"
     r"invasion of privacy|endanger|trafficking|luring|unlawful contact|corruption of minors|neglect of care|"
     r"strangulation|stalking|bomb threat|ethnic intim"
@@ -83,7 +83,7 @@ MEDICAL = (
     r"assist invalid|lift assist"
 )
 WELFARE = (
-    r"welfare|check on (the )?(elderly|well)|well-?being|\b9016\b|mental|\b302\b|\b9498\b|crisis|"
+    r"welfare|check on (the )?(elderly|well)|well-?being|\b9016\b|\bmental\b|\b302\b|\b9498\b|crisis|"
     r"missing person"
 )
 
@@ -121,6 +121,8 @@ def default_points() -> list[PointsRule]:
         PointsRule(departments=["fire"], type_codes=["1*"], points=4, label="fire"),
         PointsRule(departments=["fire"], type_codes=["4*"], points=1, label="hazard"),
         PointsRule(departments=["fire"], type_codes=["7*"], points=0.5, label="false alarm"),
+        PointsRule(departments=["fire"], kinds=["fire_incident"], pattern=r"^(?!.*no fire).*\bfire\b", points=4,
+                   label="fire"),  # a published description without a code ("Building fire")
         PointsRule(departments=["fire"], points=0),
         # police: public-order offences (NIBRS crimes against society) count; arrests for them most;
         # administrative and traffic records (warrants, accidents, found property) add nothing
@@ -249,3 +251,16 @@ class IntegrationSettings(_Strict):
             raise ValueError("windows must be positive day counts, e.g. [30, 90, 365]")
         self.windows = sorted(set(self.windows))
         return self
+
+
+def as_settings(obj) -> IntegrationSettings:
+    """The integration settings from ``obj``: None gives the defaults, an instance is returned as is.
+
+    Raises:
+        pydantic.ValidationError: ``obj`` is a mapping that breaks the schema.
+    """
+    if obj is None:
+        return IntegrationSettings()
+    if isinstance(obj, IntegrationSettings):
+        return obj
+    return IntegrationSettings.model_validate(obj)

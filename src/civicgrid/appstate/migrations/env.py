@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 import civicgrid.appstate.accounts  # noqa: F401  (users, audit_log)
 import civicgrid.appstate.linkage  # noqa: F401  (registers link_decisions on the metadata)
+import civicgrid.appstate.meetings  # noqa: F401  (meetings, cases, actions, decisions, score contests)
 from civicgrid.appstate.base import Base
 
 config = context.config
