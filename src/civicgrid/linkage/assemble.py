@@ -8,6 +8,8 @@ Order for one record:
 3. the exact address steps (:func:`~civicgrid.linkage.cascade.match_address`): address with
    unit, address without unit, inside a range; blocks and intersections get their keys;
 4. **fuzzy street** (:mod:`~civicgrid.linkage.fuzzy`) for numbers on a street the spine lacks;
+4b. **probabilistic** (:mod:`~civicgrid.linkage.probabilistic`, only with
+   ``linkage.probabilistic``; Splink) for house-number addresses still unmatched;
 5. **nearest centroid** (:mod:`~civicgrid.linkage.geo`) for records with coordinates and no
    usable address.
 
@@ -64,6 +66,7 @@ def link_records(records: pd.DataFrame, spine: Spine, book: AddressBook, setting
 
     blocky = df["department"].isin(settings.block_departments).to_numpy()
     _fuzzy(out, df, na, m, spine, settings, blocky)
+    _probabilistic(out, df, na, spine, settings, blocky)
     _conflicts(out, df, na, spine, settings)
     _centroid(out, df, na, spine, settings, blocky, centroids)
     _block_departments(out, blocky)
@@ -113,7 +116,37 @@ def _fuzzy(out, df, na, m, spine, settings, blocky) -> None:
             out.loc[i, ["parcel_id", "match_type", "score", "explanation"]] = list(res[:4])
 
 
-_ADDRESS_TYPES = (mt.ADDRESS, mt.ADDRESS_UNIT, mt.ADDRESS_NO_UNIT, mt.RANGE, mt.FUZZY_STREET)
+def _probabilistic(out, df, na, spine, settings, blocky) -> None:
+    """Records still unmatched with a house-number address: Splink against the spine (optional)."""
+    if not settings.probabilistic:
+        return
+    from civicgrid.linkage import probabilistic as pr
+
+    if not pr.splink_available():
+        raise RuntimeError("linkage.probabilistic is true but splink is not installed (pip install splink)")
+    zips, hoods = df["zip"].tolist(), df["neighborhood"].tolist()
+    mtypes = out["match_type"].to_numpy()
+    rows: dict[int, object] = {}
+    for i in np.flatnonzero((mtypes == mt.UNMATCHED) & ~blocky):
+        a = na[i]
+        q = pr.query_for(a, (str(zips[i]) if zips[i] else a.zip or "")[:5] or None, hoods[i], settings)
+        if q is not None:
+            rows[i] = q
+    if not rows:
+        return
+    res = pr.probabilistic_match(list(dict.fromkeys(rows.values())), spine, settings)
+    for i, q in rows.items():
+        r = res.get(q)
+        if r is None:
+            continue
+        if r.parcel_id is None:
+            out.at[i, "explanation"] = f"{out.at[i, 'explanation']}; {r.explanation}"
+        else:
+            out.loc[i, ["parcel_id", "match_type", "score", "explanation"]] = [
+                r.parcel_id, pr.PROBABILISTIC, r.score, r.explanation]
+
+
+_ADDRESS_TYPES = (mt.ADDRESS, mt.ADDRESS_UNIT, mt.ADDRESS_NO_UNIT, mt.RANGE, mt.FUZZY_STREET, mt.PROBABILISTIC)
 
 
 def _conflicts(out, df, na, spine, settings) -> None:

@@ -80,6 +80,12 @@ class LinkageSettings(_Strict):
     fuzzy: bool = True
     fuzzy_threshold: float = Field(default=90.0, ge=50, le=100,
                                    description="rapidfuzz ratio (0-100) a street name must reach")
+    probabilistic: bool = Field(
+        default=False, description="run the probabilistic step (Splink 5 on DuckDB; `pip install "
+        "splink`) for house-number addresses still unmatched after the exact and fuzzy steps")
+    probabilistic_threshold: float = Field(
+        default=0.95, ge=0.5, le=1, description="match probability the probabilistic step's best "
+        "candidate must reach to be linked (else it goes to review)")
     max_centroid_distance_m: float = Field(
         default=10.0, gt=0, le=1000,
         description="records with only coordinates link to the nearest parcel centroid within this")
