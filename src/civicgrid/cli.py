@@ -23,6 +23,7 @@ from civicgrid.integration.cli import integration_app, meeting_app
 from civicgrid.linkage.cli import linkage_app
 from civicgrid.refresh.cli import register as register_refresh_commands
 from civicgrid.service.cli import service_app
+from civicgrid.web.cli import serve, web_app
 from civicgrid.warehouse.build import ProgressHook, build_warehouse
 from civicgrid.warehouse.stages import build_stages
 from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError, open_readonly
@@ -39,6 +40,8 @@ app.add_typer(linkage_app, name="linkage")
 app.add_typer(service_app, name="service")
 app.add_typer(integration_app, name="integration")
 app.add_typer(meeting_app, name="meeting")
+app.add_typer(web_app, name="user")  # user add|remove|set-role|set-password|unlock|list
+app.command("serve")(serve)
 register_refresh_commands(app)  # refresh, schedule, backup, restore, alerts test
 
 console = Console(stderr=True, soft_wrap=True)  # an error is one unbroken sentence

@@ -9,6 +9,8 @@ still be read, else the defaults.
 
 from __future__ import annotations
 
+import functools
+
 import json
 import math
 from contextlib import contextmanager
@@ -48,12 +50,18 @@ def resolve_settings(con, cfg=None, settings: IntegrationSettings | None = None)
     try:
         row = con.execute("SELECT config_path FROM builds ORDER BY finished_at DESC LIMIT 1").fetchone()
         if row and row[0] and Path(row[0]).exists():
-            from civicgrid.config import load_config
-
-            return as_settings(load_config(row[0]).integration)
+            return _settings_from_file(row[0], Path(row[0]).stat().st_mtime_ns)
     except Exception:  # an unreadable or moved config: the defaults are still a valid answer
         pass
     return IntegrationSettings()
+
+
+@functools.lru_cache(maxsize=16)
+def _settings_from_file(path: str, mtime_ns: int) -> IntegrationSettings:
+    """The integration section of a city.yaml, cached until the file changes (pages call this often)."""
+    from civicgrid.config import load_config
+
+    return as_settings(load_config(path).integration)
 
 
 def jsonable(v):

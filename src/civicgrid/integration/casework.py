@@ -5,6 +5,8 @@ contests, and the audit trail. Every function takes ``app_db`` (path or URL, see
 
 from __future__ import annotations
 
+import threading
+
 import json
 from datetime import date, datetime, timezone
 
@@ -14,16 +16,21 @@ from civicgrid.appstate import (ActionItem, AuditEntry, Decision, IntegrationCas
                                 session_scope, upgrade)
 from civicgrid.appstate.db import app_url
 
+_READY_LOCK = threading.Lock()
 _READY: set[str] = set()
 CLOSING_DECISIONS = ("close_resolved", "close_no_action", "close_referred")
 
 
 def ready(app_db) -> str:
-    """The app-state URL, migrated to the newest schema once per process."""
+    """The app-state URL, migrated to the newest schema once per process (thread-safe: web
+    workers may call it at once, and Alembic's script loading is not re-entrant)."""
     url = app_url(app_db)
-    if url not in _READY:
-        upgrade(url)
-        _READY.add(url)
+    if url in _READY:
+        return url
+    with _READY_LOCK:
+        if url not in _READY:
+            upgrade(url)
+            _READY.add(url)
     return url
 
 
