@@ -93,3 +93,28 @@ def test_hr_only_config_builds_and_links_nothing(tmp_path, shared_data):
                               "--db", str(tmp_path / "w.duckdb"), "--json"])
     rep = _json(res)
     assert rep["status"] == "ok" and rep["totals"]["rows_loaded"] == 6304 + 77
+
+
+def test_guards_one_city_per_warehouse_one_build_at_a_time_and_bad_paths(tmp_path, shared_data):
+    import fcntl
+
+    cfg = _fire_config(tmp_path, shared_data, lines=20)
+    db = tmp_path / "w.duckdb"
+    assert runner.invoke(app, ["build", cfg, "--db", str(db), "--json"]).exit_code == 0
+    # another city's config into this warehouse would mix their sources
+    other = tmp_path / "other.yaml"
+    doc = yaml.safe_load(open(cfg))
+    doc["city"]["name"] = "Sacramento, CA"
+    other.write_text(yaml.safe_dump(doc))
+    res = runner.invoke(app, ["build", str(other), "--db", str(db)])
+    assert res.exit_code == 2 and "holds Pittsburgh, PA, not Sacramento, CA" in res.output
+    # a second build while one holds the lock stops with one sentence
+    with open(str(db) + ".build.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        res = runner.invoke(app, ["build", cfg, "--db", str(db)])
+    assert res.exit_code == 2 and "another build is writing" in res.output
+    # a CSV is not a warehouse; a folder is not a config
+    res = runner.invoke(app, ["status", "--db", str(tmp_path / "fire.csv")])
+    assert res.exit_code == 2 and "is not a civicgrid warehouse" in res.output
+    res = runner.invoke(app, ["build", str(tmp_path)])
+    assert res.exit_code == 2 and "is a folder" in res.output

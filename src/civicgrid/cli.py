@@ -70,6 +70,9 @@ def _guard(fn):
             _fail(str(exc), 2)
         except KeyboardInterrupt:
             _fail("interrupted; the previous warehouse is unchanged.", 130)
+        except OSError as exc:
+            where = exc.filename or "a file"
+            _fail(f"{where}: {exc.strerror or exc}; check the path and its permissions.", 1)
         except Exception as exc:  # pragma: no cover - last resort, still one sentence
             if os.environ.get("CIVICGRID_DEBUG"):
                 raise

@@ -324,6 +324,8 @@ def load_config(path: str | Path, data_dir: str | Path | None = None) -> CityCon
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: config file not found; check the path.")
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder; give the city.yaml file inside it.")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

@@ -59,8 +59,7 @@ th { background: #eef; text-align: left; } td.n { text-align: right; } .note { c
 <p class="note">{{ r.hard_to_fill.get('note', '') }}</p>
 
 <h2>Resident ("hometown") hiring</h2>
-<p>The resident hire rate is a voluntary goal, never a screening criterion: Wisconsin 2013 Act 20
-(Wis. Stat. 66.0502) bars most municipalities from requiring employees to live in the city.</p>
+<p>{{ residency_note }}</p>
 </body></html>"""
 
 
@@ -78,7 +77,10 @@ def render_workforce_html(report: dict) -> str:
     tpl = env.from_string(_TEMPLATE)
     build = report.get("build") or {}
     synthetic = bool(build.get("synthetic")) if isinstance(build, dict) else False
-    return tpl.render(r=report, city=report.get("city") or "City", synthetic=synthetic, num=_num, pct=_pct)
+    from civicgrid.workforce.representation import RESIDENCY_NOTE
+
+    return tpl.render(r=report, city=report.get("city") or "City", synthetic=synthetic, num=_num, pct=_pct,
+                      residency_note=RESIDENCY_NOTE)
 
 
 def write_workforce_pdf(report: dict, path: str | Path) -> Path:

@@ -9,6 +9,7 @@ and usable; the partial copy is removed.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
@@ -21,7 +22,7 @@ from civicgrid import __version__
 from civicgrid.config import CityConfig
 from civicgrid.ingest.pipeline import FileReport, ingest_source
 from civicgrid.ingest.schema import ensure_schema
-from civicgrid.warehouse.db import connect
+from civicgrid.warehouse.db import WarehouseError, connect
 
 
 @dataclass
@@ -76,7 +77,8 @@ def build_warehouse(cfg: CityConfig, db_path: str | Path, progress: ProgressHook
         The :class:`BuildReport`; ``status`` is ``partial`` when any file failed.
 
     Raises:
-        WarehouseError: the file cannot be opened for writing.
+        WarehouseError: the file cannot be opened for writing, another build is writing it, or it
+            holds another city's data.
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,6 +86,49 @@ def build_warehouse(cfg: CityConfig, db_path: str | Path, progress: ProgressHook
     started = datetime.now(timezone.utc)
     build_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     report = BuildReport(build_id, str(db_path), "ok", started)
+    lock = _take_build_lock(db_path)
+    try:
+        if db_path.exists():
+            _check_same_city(db_path, cfg)
+        return _build(cfg, db_path, progress, run_at, started, build_id, report, after_ingest, memory_limit)
+    finally:
+        lock.close()
+
+
+def _take_build_lock(db_path: Path):
+    """An exclusive, non-blocking lock on ``<db>.build.lock`` so two builds never race to swap.
+
+    Raises:
+        WarehouseError: another build holds it, or the folder is not writable.
+    """
+    path = db_path.with_name(db_path.name + ".build.lock")
+    try:
+        fh = open(path, "a+")
+    except OSError as exc:
+        raise WarehouseError(f"{db_path.parent}: cannot write there ({exc.strerror}); choose a writable --db.") from exc
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise WarehouseError(f"{db_path}: another build is writing this warehouse; wait for it to finish.") from None
+    return fh
+
+
+def _check_same_city(db_path: Path, cfg: CityConfig) -> None:
+    """Refuse to load one city's config into another city's warehouse (their sources would mix)."""
+    con = connect(db_path, read_only=True)
+    try:
+        row = con.execute("SELECT city FROM builds ORDER BY started_at DESC LIMIT 1").fetchone()
+    except Exception:  # an empty or pre-schema file: nothing to compare
+        row = None
+    finally:
+        con.close()
+    if row and row[0] and row[0] != cfg.city.name:
+        raise WarehouseError(f"{db_path} holds {row[0]}, not {cfg.city.name}; use a separate --db for each city.")
+
+
+def _build(cfg: CityConfig, db_path: Path, progress, run_at, started, build_id, report: BuildReport,
+           after_ingest, memory_limit: str) -> BuildReport:
     tmp = db_path.with_name(f"{db_path.name}.building-{os.getpid()}")
     _remove(tmp)
     if db_path.exists():

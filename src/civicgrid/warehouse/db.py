@@ -25,10 +25,16 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     p = Path(path)
     if read_only and not p.exists():
         raise WarehouseError(f"{p}: no warehouse here yet; run `civicgrid build CONFIG --db {p}` first.")
+    if p.is_dir():
+        raise WarehouseError(f"{p} is a folder; give the warehouse file, e.g. {p / 'civicgrid.duckdb'}.")
     try:
         return duckdb.connect(str(p), read_only=read_only, config=dict(DUCKDB_CONFIG))
     except duckdb.IOException as exc:
+        if "not a valid DuckDB database file" in str(exc) or "invalid" in str(exc).lower():
+            raise WarehouseError(f"{p} is not a civicgrid warehouse (a DuckDB file); check --db.") from exc
         raise WarehouseError(f"{p}: cannot open the warehouse ({exc}); is another build writing it?") from exc
+    except duckdb.Error as exc:
+        raise WarehouseError(f"{p} is not a civicgrid warehouse (a DuckDB file); check --db.") from exc
 
 
 def open_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:

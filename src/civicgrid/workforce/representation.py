@@ -30,9 +30,9 @@ from civicgrid.workforce.settings import BenchmarkSettings, WorkforceSettings
 from civicgrid.workforce.spells import primary_rows
 
 ALL = "All"
-RESIDENCY_NOTE = ("The resident hire rate is a voluntary goal, never a screening criterion: Wisconsin "
-                  "2013 Act 20 (Wis. Stat. 66.0502) bars most municipalities from requiring employees to "
-                  "live in the city.")
+RESIDENCY_NOTE = ("The resident hire rate is a voluntary goal, never a screening criterion. In Wisconsin, "
+                  "2013 Act 20 (Wis. Stat. 66.0502) bars most municipalities from requiring employees to live in "
+                  "the city; elsewhere, check state law and labour agreements before setting any residency goal.")
 
 __all__ = ["ALL", "RESIDENCY_NOTE", "benchmark_shares", "comparable_benchmark", "four_fifths", "representation_table",
            "resident_hire_rate"]

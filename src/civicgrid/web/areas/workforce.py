@@ -14,8 +14,9 @@ from civicgrid.web.templating import render
 
 router = APIRouter()
 W = "workforce.view"
-ACT_20 = ("The resident (\"hometown\") hire rate is a voluntary goal, never a screening criterion: Wisconsin "
-          "2013 Act 20 (Wis. Stat. 66.0502) bars most municipalities from requiring employees to live in the city.")
+ACT_20 = ("The resident (\"hometown\") hire rate is a voluntary goal, never a screening criterion. In Wisconsin, "
+          "2013 Act 20 (Wis. Stat. 66.0502) bars most municipalities from requiring employees to live in the city; "
+          "elsewhere, check state law and labour agreements.")
 
 
 def report_for(handle) -> dict:
