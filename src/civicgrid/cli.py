@@ -7,18 +7,17 @@ non-zero exit code, never a traceback (set ``CIVICGRID_DEBUG=1`` to see one).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.markup import escape
 from rich.table import Table
 
-from civicgrid.config import ConfigError, load_config
+from civicgrid.clitools import DB_OPT, JSON_OPT, console, fail, guard, out
+from civicgrid.config import load_config
 from civicgrid.integration.cli import integration_app, meeting_app
 from civicgrid.linkage.cli import linkage_app
 from civicgrid.refresh.cli import register as register_refresh_commands
@@ -26,7 +25,7 @@ from civicgrid.service.cli import service_app
 from civicgrid.web.cli import serve, web_app
 from civicgrid.warehouse.build import ProgressHook, build_warehouse
 from civicgrid.warehouse.stages import build_stages
-from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError, open_readonly
+from civicgrid.warehouse.db import open_readonly
 from civicgrid.warehouse.status import warehouse_status
 
 app = typer.Typer(help="civicgrid: one linked warehouse of a city's departmental records.",
@@ -44,40 +43,10 @@ app.add_typer(web_app, name="user")  # user add|remove|set-role|set-password|unl
 app.command("serve")(serve)
 register_refresh_commands(app)  # refresh, schedule, backup, restore, alerts test
 
-console = Console(stderr=True, soft_wrap=True)  # an error is one unbroken sentence
-out = Console()
-
-DB_OPT = typer.Option(DEFAULT_DB, "--db", help="Warehouse file (DuckDB).")
-JSON_OPT = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
 
-def _fail(msg: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {msg}", highlight=False)
-    raise typer.Exit(code)
-
-
-def _guard(fn):
-    """Turn known errors into one-sentence messages."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except typer.Exit:
-            raise
-        except (ConfigError, WarehouseError) as exc:
-            _fail(str(exc), 2)
-        except KeyboardInterrupt:
-            _fail("interrupted; the previous warehouse is unchanged.", 130)
-        except OSError as exc:
-            where = exc.filename or "a file"
-            _fail(f"{where}: {exc.strerror or exc}; check the path and its permissions.", 1)
-        except Exception as exc:  # pragma: no cover - last resort, still one sentence
-            if os.environ.get("CIVICGRID_DEBUG"):
-                raise
-            _fail(f"{type(exc).__name__}: {exc} (set CIVICGRID_DEBUG=1 for the traceback and report it).", 1)
-    return wrapper
+_fail = fail
+_guard = guard()
 
 
 class _RichProgress(ProgressHook):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Optional
@@ -12,8 +10,9 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from civicgrid.config import ConfigError, load_config
-from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError
+from civicgrid.clitools import guard
+from civicgrid.config import load_config
+from civicgrid.warehouse.db import DEFAULT_DB
 
 console = Console(stderr=True, soft_wrap=True)
 out = Console()
@@ -29,23 +28,7 @@ LEVEL_OPT = typer.Option("parcel", "--level", help="parcel or block.")
 USER_OPT = typer.Option(None, "--user", help="Your user name (written to the audit log).")
 
 
-def _guard(fn):
-    @functools.wraps(fn)
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except typer.Exit:
-            raise
-        except (ConfigError, WarehouseError, ValueError, KeyError) as exc:
-            console.print(f"[bold red]error:[/] {str(exc).strip(chr(39))}", highlight=False)
-            raise typer.Exit(2)
-        except Exception as exc:  # pragma: no cover - last resort, still one sentence
-            if os.environ.get("CIVICGRID_DEBUG"):
-                raise
-            console.print(f"[bold red]error:[/] {type(exc).__name__}: {exc} (set CIVICGRID_DEBUG=1 for the "
-                          "traceback and report it).", highlight=False)
-            raise typer.Exit(1)
-    return wrapper
+_guard = guard(ValueError, KeyError)
 
 
 def _cfg(config: Optional[Path]):

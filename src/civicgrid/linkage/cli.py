@@ -5,9 +5,7 @@ Wired into the main CLI with ``app.add_typer(linkage_app, name="linkage")``.
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from civicgrid.config import ConfigError, load_config
+from civicgrid.clitools import guard
+from civicgrid.config import load_config
 from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError
 
 linkage_app = typer.Typer(help="Records to parcels and blocks: link, review, evaluate.", no_args_is_help=True)
@@ -34,23 +33,7 @@ JSON_OPT = typer.Option(False, "--json", help="Print machine-readable JSON.")
 DATA_OPT = typer.Option(None, "--data-dir", help="Folder holding the exports (default: the config's folder).")
 
 
-def _guard(fn):
-    @functools.wraps(fn)
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except typer.Exit:
-            raise
-        except (ConfigError, WarehouseError, ValueError) as exc:
-            console.print(f"[bold red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(2)
-        except Exception as exc:  # pragma: no cover - last resort, still one sentence
-            if os.environ.get("CIVICGRID_DEBUG"):
-                raise
-            console.print(f"[bold red]error:[/] {type(exc).__name__}: {exc} (set CIVICGRID_DEBUG=1 for the "
-                          "traceback and report it).", highlight=False)
-            raise typer.Exit(1)
-    return wrapper
+_guard = guard(ValueError)
 
 
 def _print_rates(rep) -> None:

@@ -10,9 +10,7 @@ holds the lock (try again later).
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
-import os
 import shutil
 import signal
 import sys
@@ -24,11 +22,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from civicgrid.config import ConfigError, load_config
+from civicgrid.clitools import fail, guard
+from civicgrid.config import load_config
 from civicgrid.refresh.backup import BackupError
 from civicgrid.refresh.lock import LockBusy
 from civicgrid.refresh.schedule import ScheduleError
-from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError
+from civicgrid.warehouse.db import DEFAULT_DB
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: cron and systemd treat it as "try later"
 
@@ -40,29 +39,9 @@ JSON_OPT = typer.Option(False, "--json", help="Print machine-readable JSON.")
 DATA_OPT = typer.Option(None, "--data-dir", help="Folder holding the exports and _pulled/ (default: the config's folder).")
 
 
-def _fail(msg: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {msg}", highlight=False)
-    raise typer.Exit(code)
-
-
-def _guard(fn):
-    @functools.wraps(fn)
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except typer.Exit:
-            raise
-        except LockBusy as exc:
-            _fail(str(exc), EXIT_LOCKED)
-        except (ConfigError, WarehouseError, BackupError, ScheduleError) as exc:
-            _fail(str(exc), 2)
-        except KeyboardInterrupt:
-            _fail("interrupted; the served warehouse is unchanged.", 130)
-        except Exception as exc:  # pragma: no cover - last resort, still one sentence
-            if os.environ.get("CIVICGRID_DEBUG"):
-                raise
-            _fail(f"{type(exc).__name__}: {exc} (set CIVICGRID_DEBUG=1 for the traceback and report it).", 1)
-    return wrapper
+_fail = fail
+_guard = guard(BackupError, ScheduleError, codes={LockBusy: EXIT_LOCKED},
+               interrupted="interrupted; the served warehouse is unchanged.")
 
 
 def refresh(config: Path = typer.Argument(..., help="City configuration (city.yaml)."),

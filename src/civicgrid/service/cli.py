@@ -7,10 +7,8 @@ one sentence and a non-zero exit code (set ``CIVICGRID_DEBUG=1`` for a traceback
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -18,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from civicgrid.clitools import fail, guard
 from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError, connect, open_readonly
 
 service_app = typer.Typer(help="Customer service: report, CAD response times, forecasts and Erlang C staffing.",
@@ -37,33 +36,8 @@ class ServiceCliError(Exception):
     """A user error, reported as one sentence."""
 
 
-def _fail(msg: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {msg}", highlight=False)
-    raise typer.Exit(code)
-
-
-def _guard(fn):
-    """Turn known errors into one-sentence messages and a non-zero exit."""
-    @functools.wraps(fn)
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except typer.Exit:
-            raise
-        except WarehouseError as exc:
-            _fail(str(exc), 2)
-        except (ServiceCliError, ValueError) as exc:
-            if os.environ.get("CIVICGRID_DEBUG"):
-                raise
-            msg = " ".join(str(exc).split())
-            _fail(msg if msg.endswith(".") else msg + ".", 2)
-        except KeyboardInterrupt:
-            _fail("interrupted.", 130)
-        except Exception as exc:  # pragma: no cover - last resort, still one sentence
-            if os.environ.get("CIVICGRID_DEBUG"):
-                raise
-            _fail(f"{type(exc).__name__}: {exc} (set CIVICGRID_DEBUG=1 for the traceback and report it).", 1)
-    return wrapper
+_fail = fail
+_guard = guard(ServiceCliError, ValueError, interrupted="interrupted.")
 
 
 def _emit(obj) -> None:
