@@ -283,3 +283,13 @@ def test_tables_can_be_written_inside_a_build(tmp_path):
     finally:
         con.close()
     assert n == 24_999
+
+
+def test_reversed_date_range_is_an_error_not_an_empty_report(tmp_path):
+    from typer.testing import CliRunner
+
+    from civicgrid.cli import app
+
+    res = CliRunner().invoke(app, ["service", "report", "--db", str(tmp_path / "none.duckdb"),
+                                   "--from", "2018-06-01", "--to", "2018-01-01"])
+    assert res.exit_code == 2 and "--to 2018-01-01 is before --from 2018-06-01" in res.output

@@ -79,6 +79,14 @@ def _pct(v, scale: float = 100) -> str:
     return "—" if v is None else f"{v * scale:.1f} %"
 
 
+def _date_range(start: Optional[str], end: Optional[str]):
+    """Parse --from/--to; a range that ends before it starts is a user error, not an empty report."""
+    start, end = _date(start, "--from"), _date(end, "--to")
+    if start is not None and end is not None and end < start:
+        raise ServiceCliError(f"--to {str(end)[:10]} is before --from {str(start)[:10]}; swap them")
+    return start, end
+
+
 def _write(con, report=None, cad=None, plan=None) -> dict:
     from civicgrid.service.tables import write_service_tables
 
@@ -101,7 +109,7 @@ def report_cmd(db: Path = DB_OPT, start: Optional[str] = FROM_OPT, end: Optional
     from civicgrid.service.cad import cad_response_times
     from civicgrid.service.report import service_report
 
-    start, end = _date(start, "--from"), _date(end, "--to")
+    start, end = _date_range(start, end)
     con = _open(db, write_tables)
     try:
         has_sr = _has_kind(con, ("service_request", "interaction"))
@@ -167,7 +175,7 @@ def cad_cmd(db: Path = DB_OPT, start: Optional[str] = FROM_OPT, end: Optional[st
 
     if min_group < 1:
         raise ServiceCliError("--min-group must be at least 1")
-    start, end = _date(start, "--from"), _date(end, "--to")
+    start, end = _date_range(start, end)
     con = _open(db)
     try:
         if not _has_kind(con, ("police_call",)):
