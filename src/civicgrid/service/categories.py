@@ -108,7 +108,7 @@ def request_type_of(df: pd.DataFrame) -> pd.Series:
     if "subcategory" in df:
         use_sub = cat.isin(CATEGORIES) & df["subcategory"].notna()
         out = out.mask(use_sub, df["subcategory"])
-    out = out.fillna(cat.where(~cat.isin(CATEGORIES)))
+    out = out.where(out.notna(), cat.where(~cat.isin(CATEGORIES)))  # fillna without pandas' downcast warning
     for col in ("type_code", "service_code", "description"):
         if col in df:
             out = out.fillna(df[col])
