@@ -33,10 +33,12 @@ def scores_cmd(db: Path = DB_OPT, level: str = LEVEL_OPT, limit: int = typer.Opt
         return _dump(r)
     t = Table(title=f"Ranked {level}s — data as of {str(r['as_of'])[:10]} (threshold {r['threshold']:g}, "
                     f"overlap = {r['min_departments']}+ departments)")
-    for c in ("rank", "location", "score", "depts", "over", "lead", "largest components"):
+    key_col = "parcel id" if level == "parcel" else "block"
+    for c in ("rank", key_col, "address", "score", "depts", "over", "lead", "largest components"):
         t.add_column(c, justify="right" if c in ("rank", "score", "depts") else "left", overflow="fold")
     for x in r["rows"]:
-        t.add_row(str(x["rank"]), str(x.get("address") or x["location_key"]), f"{x['score']:.1f}",
+        # the parcel id is what `civicgrid integration profile` takes
+        t.add_row(str(x["rank"]), str(x["location_key"]), str(x.get("address") or ""), f"{x['score']:.1f}",
                   str(x["n_departments"]), "yes" if x["over_threshold"] else "", str(x.get("lead_department") or ""),
                   str(x.get("top_components") or ""))
     out.print(t)
