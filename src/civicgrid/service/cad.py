@@ -83,7 +83,7 @@ def _utc(s: pd.Series) -> pd.Series:
 
 def load_calls(con, start=None, end=None, tz: str = "UTC", kind: str = "police_call") -> pd.DataFrame:
     """``police_call`` rows of ``events`` (opened from ``start`` through ``end``, local ``tz``) with UTC stages."""
-    from civicgrid.service.metrics import window_bounds
+    from civicgrid.service.metrics import opened_window
 
     cols = ["source", "record_id", "category", "type_code", "description", "agent", "team", "police_zone",
             "police_beat", "file", *STAGES.values()]
@@ -92,14 +92,7 @@ def load_calls(con, start=None, end=None, tz: str = "UTC", kind: str = "police_c
     if not have:
         return pd.DataFrame(columns=cols)
     sel = ", ".join(c if c in have else f"NULL AS {c}" for c in cols)
-    sql, params = f"SELECT {sel} FROM events WHERE kind = ?", [kind]
-    lo, hi = window_bounds(start, end, tz)
-    if lo is not None:
-        sql += " AND opened_at >= ?"
-        params.append(lo.to_pydatetime())
-    if hi is not None:
-        sql += " AND opened_at < ?"
-        params.append(hi.to_pydatetime())
+    sql, params = opened_window(f"SELECT {sel} FROM events WHERE kind = ?", [kind], start, end, tz)
     df = con.execute(sql + " ORDER BY source, record_id", params).df()
     for c in STAGES.values():
         df[c] = _utc(df[c])

@@ -87,6 +87,31 @@ def _date_range(start: Optional[str], end: Optional[str]):
     return start, end
 
 
+def _plan(db: Path, write_tables: bool, as_json: bool, unavailable: str, **kw) -> dict | None:
+    """Run :func:`~civicgrid.service.planning.plan_report` (and store its tables when asked).
+
+    Returns the report for text output, or None once it was printed as JSON.
+
+    Raises:
+        ServiceCliError: no forecast or plan is possible; the report's reason is the message.
+    """
+    from civicgrid.service.planning import plan_report
+
+    con = _open(db, write_tables)
+    try:
+        rep = plan_report(con, **kw)
+        if write_tables and rep.get("available"):
+            rep["tables_written"] = _write(con, None, plan=rep)
+    finally:
+        con.close()
+    if as_json:
+        _emit(rep)
+        return None
+    if not rep.get("available"):
+        raise ServiceCliError(rep.get("reason", unavailable))
+    return rep
+
+
 def _write(con, report=None, cad=None, plan=None) -> dict:
     from civicgrid.service.tables import write_service_tables
 
@@ -281,20 +306,10 @@ def forecast_cmd(db: Path = DB_OPT, horizon: int = typer.Option(8, "--horizon", 
                  write_tables: bool = typer.Option(False, "--write-tables",
                                                    help="Also store service_forecast_backtest and service_forecast.")) -> None:
     """Weekly volume per category: rolling-origin back-test (MASE vs seasonal naive) and forecasts."""
-    from civicgrid.service.planning import plan_report
-
-    con = _open(db, write_tables)
-    try:
-        rep = plan_report(con, horizon=horizon, sources=source or None, staffing=False)
-        if write_tables and rep.get("available"):
-            rep["tables_written"] = _write(con, None, plan=rep)
-    finally:
-        con.close()
-    if as_json:
-        _emit(rep)
+    rep = _plan(db, write_tables, as_json, "no forecast possible", horizon=horizon, sources=source or None,
+                staffing=False)
+    if rep is None:
         return
-    if not rep.get("available"):
-        raise ServiceCliError(rep.get("reason", "no forecast possible"))
     fc = rep["forecast"]
     h = rep["history"]
     out.print(f"[bold]Forecast[/] — {h['full_weeks']} full weeks of history ({h['first_week']} … {h['last_week']}), "
@@ -353,26 +368,15 @@ def plan_cmd(db: Path = DB_OPT, horizon: int = typer.Option(8, "--horizon", help
              write_tables: bool = typer.Option(False, "--write-tables",
                                                help="Also store the forecast, back-test and staffing-plan tables.")) -> None:
     """Staffing from the forecast: weekly forecast → calls per interval → Erlang C staff, plus a budget what-if."""
-    from civicgrid.service.planning import plan_report
-
     if profile not in ("history", "flat"):
         raise ServiceCliError(f"--profile must be history or flat, got {profile!r}")
     hours = {"weekdays": _weekdays(weekdays), "open": open_at, "close": close_at}
-    con = _open(db, write_tables)
-    try:
-        rep = plan_report(con, horizon=horizon, interval_minutes=interval_minutes, aht_seconds=aht_seconds,
-                          target=target, answer_seconds=answer_seconds, shrinkage=shrinkage, profile=profile,
-                          opening_hours=hours, cost_per_contact=cost_per_contact, hourly_loaded_rate=hourly_rate,
-                          sources=source or None)
-        if write_tables and rep.get("available"):
-            rep["tables_written"] = _write(con, None, plan=rep)
-    finally:
-        con.close()
-    if as_json:
-        _emit(rep)
+    rep = _plan(db, write_tables, as_json, "no plan possible", horizon=horizon, interval_minutes=interval_minutes,
+                aht_seconds=aht_seconds, target=target, answer_seconds=answer_seconds, shrinkage=shrinkage,
+                profile=profile, opening_hours=hours, cost_per_contact=cost_per_contact,
+                hourly_loaded_rate=hourly_rate, sources=source or None)
+    if rep is None:
         return
-    if not rep.get("available"):
-        raise ServiceCliError(rep.get("reason", "no plan possible"))
     st = rep["staffing"]
     out.print(f"[bold]Staffing plan[/] — {rep['forecast']['horizon_weeks']} weeks, {st['interval_minutes']}-minute "
               f"intervals, AHT {st['aht_seconds']:.0f} s ({st['aht_source']}), target {st['target_service_level']:.0%} "

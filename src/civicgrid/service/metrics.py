@@ -48,18 +48,23 @@ def window_bounds(start=None, end=None, tz: str = "UTC") -> tuple[pd.Timestamp |
     return lo, hi
 
 
+def opened_window(sql: str, params: list, start=None, end=None, tz: str = "UTC") -> tuple[str, list]:
+    """Append ``AND opened_at >= ? AND opened_at < ?`` for :func:`window_bounds` to a query with a WHERE."""
+    lo, hi = window_bounds(start, end, tz)
+    if lo is not None:
+        sql += " AND opened_at >= ?"
+        params = [*params, lo.to_pydatetime()]
+    if hi is not None:
+        sql += " AND opened_at < ?"
+        params = [*params, hi.to_pydatetime()]
+    return sql, params
+
+
 def load_events(con, kinds: tuple[str, ...] = SR_KINDS, start=None, end=None, tz: str = "UTC") -> pd.DataFrame:
     """``SELECT … FROM events WHERE kind IN (…)``, optionally opened from ``start`` through ``end`` (see
     :func:`window_bounds`), as a frame with UTC timestamps and a ``request_type`` column."""
     sql = f"SELECT * EXCLUDE (attributes, content_hash) FROM events WHERE kind IN ({', '.join('?' * len(kinds))})"
-    params: list = list(kinds)
-    lo, hi = window_bounds(start, end, tz)
-    if lo is not None:
-        sql += " AND opened_at >= ?"
-        params.append(lo.to_pydatetime())
-    if hi is not None:
-        sql += " AND opened_at < ?"
-        params.append(hi.to_pydatetime())
+    sql, params = opened_window(sql, list(kinds), start, end, tz)
     df = con.execute(sql + " ORDER BY source, record_id", params).df()
     for c in ("opened_at", "closed_at", "updated_at", "due_at"):
         if c in df:

@@ -20,14 +20,12 @@ This module must not import :mod:`civicgrid.config` (it is imported by it).
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from civicgrid.settings.base import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class EmailSettings(_Strict):
+class EmailSettings(Strict):
     """SMTP delivery (``smtplib``). The password is read from an environment variable, never the YAML."""
 
     host: str
@@ -41,7 +39,7 @@ class EmailSettings(_Strict):
     timeout: float = Field(default=20.0, gt=0)
 
 
-class WebhookSettings(_Strict):
+class WebhookSettings(Strict):
     """POST the alerts as JSON (``{"text": …, "alerts": […]}``: Slack/Teams/Mattermost-compatible ``text``)."""
 
     url: str
@@ -56,7 +54,7 @@ class WebhookSettings(_Strict):
         return v
 
 
-class AlertSettings(_Strict):
+class AlertSettings(Strict):
     """When to alert and where to send it. Every alert is also written to the run log."""
 
     email: EmailSettings | None = None

@@ -9,18 +9,15 @@ which any one must hit; a rule with no matcher matches every event its filters p
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from civicgrid.settings.base import Strict, check_regex
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Match(_Strict):
+class Match(Strict):
     """Which events a rule applies to (see the module docstring)."""
 
     departments: list[str] | None = None
@@ -32,15 +29,7 @@ class Match(_Strict):
     status: str | None = Field(default=None, description="case-insensitive regex on status")
     victim_flag: bool | None = Field(default=None, description="match events whose victim_flag equals this")
 
-    @field_validator("pattern", "status")
-    @classmethod
-    def _regex(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from exc
-        return v
+    _regex = field_validator("pattern", "status")(classmethod(lambda cls, v: check_regex(v)))
 
 
 class PointsRule(Match):
@@ -165,7 +154,7 @@ DEFAULT_DEMOGRAPHICS = {
 }
 
 
-class ExclusionSettings(_Strict):
+class ExclusionSettings(Strict):
     """Protected calls that never add points. ``enabled: false`` is allowed but every report says so."""
 
     enabled: bool = True
@@ -179,7 +168,7 @@ class ExclusionSettings(_Strict):
         return [r for r in self.rules + self.extra_rules if r.name not in set(self.disable)]
 
 
-class EarlyWarningSettings(_Strict):
+class EarlyWarningSettings(Strict):
     """Early-warning flags: a rate well above the location's own baseline, a first crossing, escalation."""
 
     recent_days: int = Field(default=90, ge=7)
@@ -195,7 +184,7 @@ class EarlyWarningSettings(_Strict):
     escalation_departments: list[str] = Field(default_factory=lambda: ["police", "fire"])
 
 
-class BacktestSettings(_Strict):
+class BacktestSettings(Strict):
     horizon_days: int = Field(default=90, ge=7)
     start: date | None = None
     end: date | None = None
@@ -204,7 +193,7 @@ class BacktestSettings(_Strict):
         default_factory=lambda: ["customer_service"], description="the 'raw complaint count' baseline counts these")
 
 
-class AreaSettings(_Strict):
+class AreaSettings(Strict):
     population_source: str | None = Field(
         default=None, description="reference source with residents per neighbourhood; default: the "
         "reference source with populations whose names match the most neighbourhoods")
@@ -213,7 +202,7 @@ class AreaSettings(_Strict):
     min_population: int = Field(default=500, ge=0, description="areas smaller than this get no rate")
 
 
-class IntegrationSettings(_Strict):
+class IntegrationSettings(Strict):
     """Problem-property integration (``integration:`` in city.yaml; docs/integration.md)."""
 
     windows: list[int] = Field(default_factory=lambda: [30, 90, 365])

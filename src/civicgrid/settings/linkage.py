@@ -6,17 +6,14 @@ imports a later stage; :mod:`civicgrid.config` re-exports both classes.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from civicgrid.settings.base import Strict, check_regex
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ParcelIdRule(_Strict):
+class ParcelIdRule(Strict):
     """How parcel ids / PINs are normalized before they are compared (``linkage.parcel_id``).
 
     ``"0011-E-00031-0000-00"`` with the defaults becomes ``"0011E00031000000"``: the characters in
@@ -32,18 +29,10 @@ class ParcelIdRule(_Strict):
     pad_char: str = Field(default="0", min_length=1, max_length=1)
     pattern: str | None = Field(default=None, description="regular expression a valid id matches")
 
-    @field_validator("pattern")
-    @classmethod
-    def _regex(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from exc
-        return v
+    _regex = field_validator("pattern")(classmethod(lambda cls, v: check_regex(v)))
 
 
-class LinkageSettings(_Strict):
+class LinkageSettings(Strict):
     """How records are linked to parcels and blocks (the ``linkage:`` section; all optional).
 
     See docs/linkage.md for the match cascade these settings steer.
