@@ -1,25 +1,39 @@
 """Latency of the web dashboard under concurrent clients on loopback.
 
-    python benchmarks/bench_web.py --db civicgrid-demo/civicgrid.duckdb --clients 50 --seconds 20
+    python benchmarks/bench_web.py --db civicgrid-demo/civicgrid.duckdb --clients 50 --seconds 30 --think 0
+    python benchmarks/bench_web.py --db big/civicgrid.duckdb --clients 50 --think 2 --parcels all
 
-Starts uvicorn (one process) on a free 127.0.0.1 port with a temporary app-state database and one
-account, signs in ``--clients`` HTTP clients, and has each of them loop over the ranked list (page and
-JSON) and property profiles (page and JSON, parcels taken from the ranked list) for ``--seconds``.
-Prints requests, throughput and p50/p95/p99 latency per endpoint as JSON. Run it on a quiet machine:
-the server and the clients share the CPUs.
+The server runs in its own process (uvicorn, one worker, exactly as ``civicgrid serve`` runs it) with
+a temporary app-state database and one admin account; the clients run in this process (asyncio +
+httpx, one signed-in session each), so client work never holds the server's interpreter lock.
+Each client loops over the ranked list (page and JSON) and property profiles (page and JSON) for
+``--seconds`` after a ``--warmup`` period that is not counted.
+
+``--think`` is the mean pause in seconds between one client's requests (exponentially distributed,
+seeded): 0 is a closed-loop stress test (every client fires again the moment it gets an answer);
+a few seconds models staff clicking through pages. ``--parcels ranked`` draws profiles from the top
+200 of the ranked list (a meeting walking its agenda); ``all`` draws uniformly from the whole parcel
+spine, so almost every profile is a first view. Prints requests, throughput and p50/p95/p99 latency per
+endpoint as JSON. Run it on a quiet machine: the server and the clients share the CPUs.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
+import random
 import re
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+USER, PASSWORD = "bench", "benchmark password"
 
 
 def _port() -> int:
@@ -33,81 +47,118 @@ def _pct(v: list[float], q: float) -> float:
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))] if v else float("nan")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--db", required=True, help="warehouse file")
-    ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--seconds", type=float, default=20)
-    args = ap.parse_args()
-
-    import httpx
+def _server(db: str, port: int) -> None:
+    """Child process: the app as ``civicgrid serve`` builds it, plus one admin account."""
     import uvicorn
 
     from civicgrid.web import WebSettings, create_app, users
     from civicgrid.web.warm import warm
 
     tmp = Path(tempfile.mkdtemp(prefix="cg-bench-"))
-    app = create_app(args.db, tmp / "app.sqlite", WebSettings(secure_cookies=False))
-    users.add_user(app.state.app_db, "bench", "benchmark password", "admin")
+    app = create_app(db, tmp / "app.sqlite", WebSettings(secure_cookies=False))
+    users.add_user(app.state.app_db, USER, PASSWORD, "admin")
     warm(app)
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
+    print("READY", flush=True)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, server_header=False)
 
-    def client() -> httpx.Client:
-        c = httpx.Client(base_url=base, timeout=60)
-        page = c.get("/login").text
-        tok = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        c.post("/login", data={"username": "bench", "password": "benchmark password", "csrf_token": tok})
-        return c
 
-    first = client()
-    parcels = [p["parcel_id"] for p in first.get("/api/v1/properties?limit=200").json()["properties"]] or ["none"]
-    endpoints = {"ranked_page": lambda i: "/integration", "ranked_json": lambda i: "/api/v1/properties?limit=100",
-                 "profile_page": lambda i: f"/integration/property/{parcels[i % len(parcels)]}",
-                 "profile_json": lambda i: f"/api/v1/properties/{parcels[i % len(parcels)]}"}
+async def _client(base: str):
+    import httpx
+
+    c = httpx.AsyncClient(base_url=base, timeout=120)
+    page = (await c.get("/login")).text
+    tok = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = await c.post("/login", data={"username": USER, "password": PASSWORD, "csrf_token": tok})
+    if r.status_code >= 400:
+        raise SystemExit(f"sign-in failed: {r.status_code}")
+    return c
+
+
+async def _run(args, base: str) -> dict:
+    first = await _client(base)
+    if args.parcels == "ranked":
+        parcels = [p["parcel_id"] for p in (await first.get("/api/v1/properties?limit=200")).json()["properties"]]
+    else:
+        import duckdb
+
+        con = duckdb.connect(args.db, read_only=True)
+        parcels = [r[0] for r in con.execute("SELECT parcel_id FROM parcel_spine").fetchall()]
+        con.close()
+    parcels = parcels or ["none"]
+    endpoints = {"ranked_page": lambda p: "/integration", "ranked_json": lambda p: "/api/v1/properties?limit=100",
+                 "profile_page": lambda p: f"/integration/property/{p}",
+                 "profile_json": lambda p: f"/api/v1/properties/{p}"}
     times: dict[str, list[float]] = {k: [] for k in endpoints}
-    errors = [0]
-    samples: list[str] = []
-    lock = threading.Lock()
-    clients = [client() for _ in range(args.clients)]  # sign-ins (argon2) happen before the clock starts
-    stop = time.perf_counter() + args.seconds
+    errors: list[str] = []
+    clients = [first] + [await _client(base) for _ in range(args.clients - 1)]  # argon2 sign-ins, not timed
+    t_start = time.perf_counter()
+    t_count, t_stop = t_start + args.warmup, t_start + args.warmup + args.seconds
 
-    def run(n: int) -> None:
+    async def loop(n: int) -> None:
+        rng = random.Random(n)
         c = clients[n]
-        i = n
-        while time.perf_counter() < stop:
-            for name, path in endpoints.items():
-                t = time.perf_counter()
-                r = c.get(path(i))
-                dt = time.perf_counter() - t
-                with lock:
-                    times[name].append(dt)
-                    if r.status_code != 200:
-                        errors[0] += 1
-                        if len(samples) < 3:
-                            samples.append(f"{r.status_code} {path(i)}: {r.text[-300:]}")
-            i += 1
+        await asyncio.sleep(rng.uniform(0, max(args.think, 0.2)))  # clients do not start in lockstep
+        while time.perf_counter() < t_stop:
+            name = rng.choice(list(endpoints))
+            path = endpoints[name](rng.choice(parcels))
+            t = time.perf_counter()
+            r = await c.get(path)
+            dt = time.perf_counter() - t
+            if t >= t_count:
+                times[name].append(dt)
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code} {path}: {r.text[-200:]}")
+            if args.think > 0:
+                await asyncio.sleep(rng.expovariate(1 / args.think))
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(args.clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    server.should_exit = True
-    out = {"db": args.db, "clients": args.clients, "seconds": round(wall, 1), "errors": errors[0],
-           "error_samples": samples,
-           "parcels": len(parcels), "endpoints": {}}
-    for name, v in times.items():
+    await asyncio.gather(*(loop(n) for n in range(args.clients)))
+    wall = time.perf_counter() - t_count
+    for c in clients:
+        await c.aclose()
+    out = {"db": args.db, "clients": args.clients, "think_seconds": args.think, "parcels": args.parcels,
+           "parcel_pool": len(parcels), "seconds_counted": round(wall, 1), "errors": len(errors),
+           "error_samples": errors[:3], "endpoints": {}}
+    every = [x for v in times.values() for x in v]
+    for name, v in [*times.items(), ("all", every)]:
         out["endpoints"][name] = {"requests": len(v), "per_second": round(len(v) / wall, 1),
                                   "p50_ms": round(1000 * statistics.median(v), 1) if v else None,
                                   "p95_ms": round(1000 * _pct(v, 0.95), 1), "p99_ms": round(1000 * _pct(v, 0.99), 1)}
-    print(json.dumps(out, indent=1))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", required=True, help="warehouse file")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=30, help="measured seconds")
+    ap.add_argument("--warmup", type=float, default=5, help="seconds of load before measuring")
+    ap.add_argument("--think", type=float, default=0.0, help="mean pause between one client's requests (s)")
+    ap.add_argument("--parcels", choices=("ranked", "all"), default="ranked")
+    ap.add_argument("--_server", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args._server:
+        _server(args.db, args.port)
+        return
+    port = _port()
+    proc = subprocess.Popen([sys.executable, __file__, "--db", args.db, "--_server", "--port", str(port)],
+                            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        if proc.stdout.readline().strip() != "READY":
+            raise SystemExit("the server did not start; run it alone to see why")
+        deadline = time.time() + 60
+        while True:  # uvicorn binds just after READY
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise SystemExit("the server did not listen within 60 s") from None
+                time.sleep(0.1)
+        print(json.dumps(asyncio.run(_run(args, f"http://127.0.0.1:{port}")), indent=1))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def exists(target: str | Path | None = None) -> bool:
 
 
 def engine_for(target: str | Path | None = None) -> Engine:
-    """One cached engine per URL. SQLite gets foreign keys on and a busy timeout."""
+    """One cached engine per URL. SQLite gets foreign keys on, a busy timeout and the write-ahead log."""
     url = app_url(target)
     eng = _ENGINES.get(url)
     if eng is None:
@@ -57,6 +57,11 @@ def engine_for(target: str | Path | None = None) -> Engine:
             def _pragmas(dbapi_con, _record):  # pragma: no cover - trivial
                 cur = dbapi_con.cursor()
                 cur.execute("PRAGMA foreign_keys=ON")
+                # write-ahead log: readers never wait for the audit writes of page views, and a commit
+                # needs no fsync of the main file (synchronous=NORMAL is durable across app crashes;
+                # a power cut may lose the last commits, never corrupt) — https://sqlite.org/wal.html
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
                 cur.close()
         else:
             eng = create_engine(url, pool_pre_ping=True)

@@ -4,6 +4,13 @@ build it the same way — and an export can never show more than the page (same 
 A table builder takes the request (its query parameters are the page's filters) and returns a
 DataFrame; a chart builder returns a Vega-Lite spec (a dict, made with Altair). Pages call
 :func:`table_view` / :func:`chart_view` to get what the template shows, with the export links.
+
+A builder registered with ``cached=True`` promises that its result depends only on the warehouse
+build, the request's query and path parameters and the user's role (never on the app-state
+database or the user's name): its formatted view is then kept per build in the warehouse handle's
+``views`` cache, so a profile or list opened again costs a dictionary lookup, and a new build
+empties the cache. Tables that show the team's own records (actions, contests, meetings) must not
+be cached.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from fastapi import Request
+from markupsafe import Markup, escape
 
 from civicgrid.web.guard import can
 
@@ -24,6 +32,7 @@ class TableSpec:
     title: str
     permission: str
     build: Callable[[Request], pd.DataFrame]
+    cached: bool = False
 
 
 @dataclass(frozen=True)
@@ -32,24 +41,25 @@ class ChartSpec:
     title: str
     permission: str
     build: Callable[[Request], dict | None]
+    cached: bool = False
 
 
 TABLES: dict[str, TableSpec] = {}
 CHARTS: dict[str, ChartSpec] = {}
 
 
-def table(name: str, title: str, permission: str):
-    """Decorator: register a table builder ``fn(request) -> DataFrame``."""
+def table(name: str, title: str, permission: str, *, cached: bool = False):
+    """Decorator: register a table builder ``fn(request) -> DataFrame`` (``cached``: see the module docstring)."""
     def deco(fn):
-        TABLES[name] = TableSpec(name, title, permission, fn)
+        TABLES[name] = TableSpec(name, title, permission, fn, cached)
         return fn
     return deco
 
 
-def chart(name: str, title: str, permission: str):
-    """Decorator: register a chart builder ``fn(request) -> Vega-Lite dict | None``."""
+def chart(name: str, title: str, permission: str, *, cached: bool = False):
+    """Decorator: register a chart builder ``fn(request) -> Vega-Lite dict | None`` (``cached``: see above)."""
     def deco(fn):
-        CHARTS[name] = ChartSpec(name, title, permission, fn)
+        CHARTS[name] = ChartSpec(name, title, permission, fn, cached)
         return fn
     return deco
 
@@ -84,6 +94,20 @@ def display(v, col: str, links: dict | None) -> tuple[str, str, str | None]:
     return text, ("long" if len(text) > 40 else ""), None
 
 
+def body_html(cells: list[list[tuple[str, str, str | None]]]) -> Markup:
+    """The ``<tr>`` rows of a table from :func:`display` cells, escaped — the same markup the ``table`` macro
+    wrote cell by cell, built once in Python (a 300-row timeline costs ~1 ms instead of ~15 ms in Jinja)."""
+    out: list[str] = []
+    for row in cells:
+        out.append("<tr>")
+        for text, cls, href in row:
+            out.append(f'<td class="{cls}">' if cls else "<td>")
+            out.append(f'<a href="{escape(href)}">{escape(text)}</a>' if href else str(escape(text)))
+            out.append("</td>")
+        out.append("</tr>\n")
+    return Markup("".join(out))
+
+
 def frame_rows(df: pd.DataFrame, limit: int | None = None) -> list[list]:
     """Rows of a frame as plain values (NaN → None, floats rounded to 3 places, dates as ISO text)."""
     part = df if limit is None else df.head(limit)
@@ -98,6 +122,18 @@ def _suffix(request: Request, params: dict | None) -> str:
     return f"?{urlencode(q)}" if q else ""
 
 
+def _memo(request: Request, cached: bool, key: tuple, compute: Callable[[], object]):
+    """``compute()``, kept per build, role and request parameters when the builder is ``cached``."""
+    if not cached:
+        return compute()
+    from civicgrid.web.guard import current_user
+
+    acc = current_user(request)
+    full = (*key, acc.role if acc else None, tuple(sorted(request.path_params.items())),
+            tuple(sorted(request.query_params.multi_items())))
+    return request.app.state.wh.memo(full, lambda _con: compute(), bucket="views")
+
+
 def table_view(request: Request, name: str, limit: int | None = None, params: dict | None = None,
                **extra) -> dict | None:
     """What the ``table`` macro needs: title, columns, rows, total and the CSV link (None if not allowed).
@@ -107,12 +143,18 @@ def table_view(request: Request, name: str, limit: int | None = None, params: di
     spec = TABLES[name]
     if not can(request, spec.permission):
         return None
-    df = spec.build(request)
-    cols = [str(c) for c in df.columns]
     links = extra.get("links")
-    cells = [[display(v, c, links) for v, c in zip(row, cols)] for row in frame_rows(df, limit)]
-    return {"name": name, "title": spec.title, "columns": cols, "cells": cells, "rows": cells, "total": len(df),
-            "csv_url": f"/export/{name}.csv{_suffix(request, params)}", **extra}
+
+    def compute() -> tuple[list[str], list, int, Markup]:
+        df = spec.build(request)
+        cols = [str(c) for c in df.columns]
+        cells = [[display(v, c, links) for v, c in zip(row, cols)] for row in frame_rows(df, limit)]
+        return cols, cells, len(df), body_html(cells)
+
+    cols, cells, total, body = _memo(request, spec.cached,
+                                     ("table", name, limit, tuple(sorted((links or {}).items()))), compute)
+    return {"name": name, "title": spec.title, "columns": cols, "cells": cells, "rows": cells, "total": total,
+            "body": body, "csv_url": f"/export/{name}.csv{_suffix(request, params)}", **extra}
 
 
 def chart_view(request: Request, name: str, params: dict | None = None, **extra) -> dict | None:
@@ -120,7 +162,7 @@ def chart_view(request: Request, name: str, params: dict | None = None, **extra)
     spec = CHARTS[name]
     if not can(request, spec.permission):
         return None
-    vl = spec.build(request)
+    vl = _memo(request, spec.cached, ("chart", name), lambda: spec.build(request))
     if vl is None:
         return None
     suffix = _suffix(request, params)

@@ -34,8 +34,9 @@ class MissingTables(Exception):
 class WarehouseHandle:
     """Cursors on the current build of one warehouse file, plus a small result cache."""
 
-    #: LRU sizes per cache bucket: reports (``main``), per-property profiles, filtered lists
-    BUCKETS = {"main": 64, "profiles": 512, "lists": 128}
+    #: LRU sizes per cache bucket: reports (``main``), per-property profiles, filtered lists, and the
+    #: formatted tables and chart specs of cached registry views (per role and parameters)
+    BUCKETS = {"main": 64, "profiles": 512, "lists": 128, "views": 1024}
 
     def __init__(self, path: str | Path, cache_size: int | None = None):
         self.path = Path(path).expanduser().resolve()

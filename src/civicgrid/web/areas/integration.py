@@ -23,18 +23,18 @@ def _ranked(request: Request):
     return D.ranked(wh(request), D.Filters.from_query(request.query_params))
 
 
-@table("integration_ranked", "Ranked properties", "integration.view")
+@table("integration_ranked", "Ranked properties", "integration.view", cached=True)
 def ranked_table(request: Request) -> pd.DataFrame:
     return _ranked(request)[0].drop(columns=["lat", "lon"], errors="ignore")
 
 
-@table("integration_areas", "Flags and activity by area, per 1,000 residents beside the raw counts", "integration.view")
+@table("integration_areas", "Flags and activity by area, per 1,000 residents beside the raw counts", "integration.view", cached=True)
 def areas_table(request: Request) -> pd.DataFrame:
     return S.table(wh(request), "area_rollups").drop(columns=["demographics", "as_of"], errors="ignore")
 
 
 @table("integration_exclusions", "Records that never count against a property (GUIDE §6), all dates",
-       "integration.view")
+       "integration.view", cached=True)
 def exclusions_table(request: Request) -> pd.DataFrame:
     return S.table(wh(request), "score_exclusions")
 

@@ -60,12 +60,12 @@ def profile(request: Request) -> dict | None:
     return out
 
 
-@table("property_facts", "Assessor facts", P_)
+@table("property_facts", "Assessor facts", P_, cached=True)
 def facts_table(request: Request) -> pd.DataFrame:
     return P.facts(wh(request), _parcel(request), D.parcel_rule(wh(request)))
 
 
-@table("property_timeline", "Records at this property and, for police and fire, on its block", P_)
+@table("property_timeline", "Records at this property and, for police and fire, on its block", P_, cached=True)
 def timeline_table(request: Request) -> pd.DataFrame:
     prof = profile(request)
     if prof is not None:
@@ -73,13 +73,13 @@ def timeline_table(request: Request) -> pd.DataFrame:
     return P.timeline(wh(request), _parcel(request), can(request, "police.narratives"))
 
 
-@table("property_components", "Activity in the window by department and category", P_)
+@table("property_components", "Activity in the window by department and category", P_, cached=True)
 def components_table(request: Request) -> pd.DataFrame:
     f = D.Filters.from_query(request.query_params)
     return P.components(P.timeline(wh(request), _parcel(request), False), f.window_days, D.as_of(wh(request)))
 
 
-@table("property_score_components", "Score components (points with their records)", P_)
+@table("property_score_components", "Score components (points with their records)", P_, cached=True)
 def score_components_table(request: Request) -> pd.DataFrame:
     prof = profile(request)
     if prof is not None:
@@ -87,19 +87,19 @@ def score_components_table(request: Request) -> pd.DataFrame:
     return S.components(wh(request), _parcel(request)) if D.scored(wh(request)) else pd.DataFrame()
 
 
-@table("property_warnings", "Early warnings at this parcel and its block", P_)
+@table("property_warnings", "Early warnings at this parcel and its block", P_, cached=True)
 def warnings_table(request: Request) -> pd.DataFrame:
     spine = P.spine_row(wh(request), _parcel(request)) or {}
     return S.warnings(wh(request), _parcel(request), spine.get("block_key"))
 
 
-@table("property_open_items", "Open requests, cases and work orders", P_)
+@table("property_open_items", "Open requests, cases and work orders", P_, cached=True)
 def open_items_table(request: Request) -> pd.DataFrame:
     prof = profile(request)
     return _df(prof["open_items"]) if prof is not None else pd.DataFrame()
 
 
-@table("property_block", "Block activity (police and fire counted by block, never by parcel)", P_)
+@table("property_block", "Block activity (police and fire counted by block, never by parcel)", P_, cached=True)
 def block_table(request: Request) -> pd.DataFrame:
     prof = profile(request)
     if prof is not None:
@@ -110,13 +110,13 @@ def block_table(request: Request) -> pd.DataFrame:
     return P.block_activity(wh(request), spine.get("block_key"), D.Filters.from_query(request.query_params).window_days)[1]
 
 
-@table("property_street_blocks", "Blocks on the same street by score", P_)
+@table("property_street_blocks", "Blocks on the same street by score", P_, cached=True)
 def street_table(request: Request) -> pd.DataFrame:
     prof = profile(request)
     return _df((prof.get("block") or {}).get("same_street")) if prof is not None else pd.DataFrame()
 
 
-@table("property_owner_parcels", "The owner's other parcels", P_)
+@table("property_owner_parcels", "The owner's other parcels", P_, cached=True)
 def owner_table(request: Request) -> pd.DataFrame:
     prof = profile(request)
     if prof is not None:
@@ -128,7 +128,7 @@ def owner_table(request: Request) -> pd.DataFrame:
     return P.owner_parcels(wh(request), owners, _parcel(request))
 
 
-@chart("property_timeline_chart", "Records per month by department", P_)
+@chart("property_timeline_chart", "Records per month by department", P_, cached=True)
 def timeline_chart(request: Request):
     from civicgrid.web import charts
 
@@ -173,7 +173,11 @@ def integration_property(request: Request, parcel_id: str):
     actions, contests = _casework(parcel_id, request) if prof is not None else ([], [])
     q = {"parcel": parcel_id}
     scored = D.scored(handle)
-    return render(request, "property.html", p=spine, prof=prof, f=f, windows=D.WINDOWS, subnav=SUBNAV, point=pt,
+    from civicgrid.web.areas.casework import agenda_panel, contest_context
+
+    msg, err = request.query_params.get("msg"), request.query_params.get("err")
+    return render(request, "property.html", p=spine, prof=prof, msg=msg, err=err, **contest_context(),
+                  agenda=agenda_panel(request, parcel_id) if prof is not None else None, f=f, windows=D.WINDOWS, subnav=SUBNAV, point=pt,
                   as_of=(prof or {}).get("as_of") or D.as_of(handle), scored=scored, actions=actions,
                   contests=contests, score=(prof or {}).get("score") if prof else (
                       S.score_row(handle, "parcel", parcel_id) if scored else None),
