@@ -8,7 +8,8 @@ after linkage (it reads ``event_links`` and ``parcel_spine``)::
         integration_hook(con, cfg, report)
 
 It writes ``property_scores``, ``property_score_components``, ``location_activity``,
-``early_warnings``, ``score_exclusions`` and ``area_rollups`` (docs/integration.md).
+``early_warnings``, ``score_exclusions`` and ``area_rollups`` (docs/integration.md), then the profile
+lookup tables ``profile_records``, ``parcel_keys`` and ``owner_index`` (:mod:`civicgrid.integration.lookups`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import pandas as pd
 from civicgrid.integration.areas import area_rollups
 from civicgrid.integration.early_warning import early_warnings
 from civicgrid.integration.events import LEVELS, Prepared, prepare
+from civicgrid.integration.lookups import write_lookups
 from civicgrid.integration.rules import exclusion_summary
 from civicgrid.integration.scores import ScoreTables, compute_scores
-from civicgrid.settings.integration import IntegrationSettings, as_settings
 from civicgrid.integration.tables import write_table
+from civicgrid.settings.integration import IntegrationSettings, as_settings
 
 
 @dataclass
@@ -87,6 +89,7 @@ def write_all(con, res: IntegrationResult) -> None:
     write_table(con, "early_warnings", res.warnings)
     write_table(con, "score_exclusions", res.exclusions)
     write_table(con, "area_rollups", res.areas)
+    write_lookups(con)
 
 
 def integration_hook(con, cfg, report=None) -> IntegrationResult:

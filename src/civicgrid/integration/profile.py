@@ -20,6 +20,7 @@ import pandas as pd
 
 from civicgrid.integration.api import jsonable, records, resolve_settings, tables, warehouse
 from civicgrid.integration.events import Prepared, load_events, prepare
+from civicgrid.integration.lookups import has_lookups, owner_parcel_keys, profile_events, raw_parcel_ids
 from civicgrid.integration.rules import classify
 from civicgrid.integration.scores import _open_mask, compute_scores
 
@@ -30,9 +31,17 @@ def _norm(pid: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", str(pid)).upper()
 
 
-def _parcel_rows(con, pid: str) -> pd.DataFrame:
-    return con.execute(f"SELECT * FROM parcels WHERE {_NORM} = ?", [_norm(pid)]).df() if "parcels" in tables(con) \
-        else pd.DataFrame()
+def _parcel_rows(con, pid: str, fast: bool = False) -> pd.DataFrame:
+    """The ``parcels`` rows whose id has the same comparison key (``fast``: found through ``parcel_keys``)."""
+    if "parcels" not in tables(con):
+        return pd.DataFrame()
+    if fast:
+        ids = raw_parcel_ids(con, _norm(pid))
+        if not ids:
+            return con.execute("SELECT * FROM parcels WHERE false").df()
+        return con.execute(f"SELECT * FROM parcels WHERE parcel_id IN ({', '.join('?' * len(ids))}) "
+                           f"ORDER BY rowid", ids).df()
+    return con.execute(f"SELECT * FROM parcels WHERE {_NORM} = ?", [_norm(pid)]).df()
 
 
 def _first(df: pd.DataFrame, col: str):
@@ -73,20 +82,25 @@ def _facts(con, pid: str, parcels: pd.DataFrame, own: pd.DataFrame, city: str, c
     }
 
 
-def _others(con, pid: str, owners, mailing) -> dict:
-    """Other parcels of the same owner (as published) or with the same owner mailing address."""
+def _others(con, pid: str, owners, mailing, fast: bool = False) -> dict:
+    """Other parcels of the same owner (as published) or with the same owner mailing address
+    (``fast``: found through ``owner_index``)."""
     out = {"by_owner": [], "by_mailing": [], "total": 0}
     if "parcels" not in tables(con):
         return out
     me = _norm(pid)
     owners = [owners] if isinstance(owners, str) else (owners or [])
     found: dict[str, set[str]] = {}
-    for o in owners:
+    for o in owners if fast else ():
+        found.setdefault("by_owner", set()).update(owner_parcel_keys(con, "owner", o))
+    if fast and mailing:
+        found.setdefault("by_mailing", set()).update(owner_parcel_keys(con, "mailing", mailing))
+    for o in owners if not fast else ():
         q = (f"SELECT DISTINCT {_NORM} AS pid FROM parcels WHERE upper(trim(owner)) = upper(trim(?)) "
              f"UNION SELECT DISTINCT {_NORM} FROM events WHERE kind IN ('code_case','violation','tax_status') "
              f"AND parcel_id IS NOT NULL AND upper(trim(owner)) = upper(trim(?))")
         found.setdefault("by_owner", set()).update(r[0] for r in con.execute(q, [o, o]).fetchall())
-    if mailing:
+    if mailing and not fast:
         q = f"SELECT DISTINCT {_NORM} FROM parcels WHERE owner_mailing = ?"
         found.setdefault("by_mailing", set()).update(r[0] for r in con.execute(q, [mailing]).fetchall())
     for k, ids in found.items():
@@ -108,12 +122,14 @@ def property_profile(db, parcel_id: str, *, can_see_police_detail: bool = False,
         s = resolve_settings(con, cfg, settings)
         pid = str(parcel_id)
         stored = as_of is None and cfg is None and settings is None and "property_scores" in tables(con)
+        fast = stored and has_lookups(con)
         if stored:  # only this parcel's and its block's records: fast enough for every page view
             spine = con.execute("SELECT parcel_id, address_key, block_key, lat, lon, neighborhood FROM parcel_spine "
                                 "WHERE parcel_id = ?", [pid]).df()
             blk = spine["block_key"].dropna().tolist() or [r[0] for r in con.execute(
                 "SELECT block_key FROM event_links WHERE parcel_id = ? AND block_key IS NOT NULL LIMIT 1", [pid]).fetchall()]
-            ev = classify(load_events(con, "l.parcel_id = ? OR l.block_key = ?", [pid, blk[0] if blk else None]), s)
+            ev = classify(profile_events(con, pid, blk[0] if blk else None) if fast else
+                          load_events(con, "l.parcel_id = ? OR l.block_key = ?", [pid, blk[0] if blk else None]), s)
             as_of_v = con.execute("SELECT max(as_of) FROM property_scores").fetchone()[0]
             prep = Prepared(ev, spine, s, pd.Timestamp(as_of_v), {})
         else:
@@ -124,12 +140,12 @@ def property_profile(db, parcel_id: str, *, can_see_police_detail: bool = False,
             raise KeyError(f"parcel {parcel_id!r} is not in the parcel spine and no record is linked to it")
         own = ev[ev["parcel_id"] == pid]
         block = _first(sp, "block_key") or _first(own, "block_key")
-        parcels = _parcel_rows(con, pid)
+        parcels = _parcel_rows(con, pid, fast)
         city = re.split(r"[,(]", prep_city(con))[0].strip()
         co_sources = s.city_owned_sources if s.city_owned_sources is not None else [
             x for x in parcels.get("source", pd.Series(dtype=object)).unique() if "city_owned" in str(x)]
         facts = _facts(con, pid, parcels, own, city, co_sources)
-        others = _others(con, pid, facts["owner"], facts["owner_mailing"])
+        others = _others(con, pid, facts["owner"], facts["owner_mailing"], fast)
         on_block = ev[(ev["match_type"] == "block") & ev["parcel_id"].isna() & (ev["block_key"] == block)] \
             if block else ev.iloc[0:0]
         timeline = _timeline(pd.concat([own.assign(attribution="address"), on_block.assign(attribution="block")]),
@@ -176,7 +192,9 @@ def _timeline(tl: pd.DataFrame, detail: bool, as_of, limit: int) -> list[dict]:
     tl = tl[tl["opened_at"].isna() | (tl["opened_at"] <= as_of)]
     tl = tl.sort_values("opened_at", ascending=False, na_position="first").head(limit)
     out = []
-    for _, r in tl.iterrows():
+    cols = ["opened_at", "department", "kind", "category", "attribution", "source", "record_id", "points", "excluded",
+            "serious", "status", "description", "address"]
+    for r in tl[cols].to_dict("records"):  # plain dicts: ~5x faster than iterrows for a 500-row timeline
         police = r["department"] == "police"
         item = {"date": jsonable(r["opened_at"]), "department": r["department"], "kind": r["kind"],
                 "category": jsonable(r["category"]) if not police or detail or r["points"] > 0 else None,

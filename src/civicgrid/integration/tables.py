@@ -89,6 +89,41 @@ SCHEMAS: dict[str, list[tuple[str, str, str]]] = {
         ("share_of_population", "DOUBLE", "the area's share of residents"),
         ("demographics", "VARCHAR", "JSON: the configured demographic measures of the area"),
     ],
+    # lookup tables for property profiles (:mod:`civicgrid.integration.lookups`), sorted by their first columns
+    "profile_records": [
+        ("lookup_key", "VARCHAR", "parcel id for records linked to a parcel; `~block ` + block key for "
+                                  "block-published records (police, fire)"),
+        ("source", "VARCHAR", "source name (`events.source`)"),
+        ("record_id", "VARCHAR", "record id (`events.record_id`)"),
+        ("department", "VARCHAR", "department"),
+        ("kind", "VARCHAR", "record kind"),
+        ("category", "VARCHAR", "category as published"),
+        ("subcategory", "VARCHAR", "subcategory as published"),
+        ("type_code", "VARCHAR", "type code (e.g. NFIRS incident type, offence code)"),
+        ("description", "VARCHAR", "description / narrative as published (shown by role only)"),
+        ("status", "VARCHAR", "status as published"),
+        ("victim_flag", "BOOLEAN", "the source marks a victim or protected call"),
+        ("opened_at", "TIMESTAMP WITH TIME ZONE", "opened / occurred"),
+        ("closed_at", "TIMESTAMP WITH TIME ZONE", "closed"),
+        ("address", "VARCHAR", "address as published"),
+        ("neighborhood", "VARCHAR", "neighbourhood as published"),
+        ("council_district", "VARCHAR", "council district as published"),
+        ("owner", "VARCHAR", "owner named on the record"),
+        ("amount", "DOUBLE", "amount (e.g. tax owed)"),
+        ("count", "BIGINT", "count (e.g. prior years delinquent)"),
+        ("parcel_id", "VARCHAR", "linked parcel (`event_links.parcel_id`)"),
+        ("block_key", "VARCHAR", "hundred block (`event_links.block_key`)"),
+        ("match_type", "VARCHAR", "how the record was linked (`event_links.match_type`)"),
+    ],
+    "parcel_keys": [
+        ("parcel_key", "VARCHAR", "parcel id with letters and digits only, upper case"),
+        ("parcel_id", "VARCHAR", "parcel id as `parcels` holds it"),
+    ],
+    "owner_index": [
+        ("key_type", "VARCHAR", "`owner` (owner name, upper case, trimmed) or `mailing` (owner mailing address)"),
+        ("key", "VARCHAR", "the owner name or mailing address"),
+        ("parcel_key", "VARCHAR", "parcel (`parcel_keys.parcel_key`)"),
+    ],
 }
 
 

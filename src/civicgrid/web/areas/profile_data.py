@@ -7,6 +7,8 @@ parcels (docs/linkage.md), and appear here only as counts for the block.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from civicgrid.web.areas.integration_data import POLICE_KINDS, _excluded_sql, as_of
@@ -32,9 +34,15 @@ def facts(handle: WarehouseHandle, parcel_id: str, rule) -> pd.DataFrame:
         cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                           "WHERE table_name = 'parcels'").fetchall()}
         keep = ["source"] + [c for c in FACT_COLUMNS if c in cols]
-        raw = con.execute(f"SELECT parcel_id, {', '.join(keep)} FROM parcels WHERE parcel_id IS NOT NULL "
-                          f"AND upper(regexp_replace(parcel_id, '[^0-9A-Za-z]', '', 'g')) = "
-                          f"upper(regexp_replace(?, '[^0-9A-Za-z]', '', 'g'))", [parcel_id]).df()
+        select = f"SELECT parcel_id, {', '.join(keep)} FROM parcels WHERE parcel_id IS NOT NULL AND "
+        if "parcel_keys" in handle.tables():  # the build's lookup table: no regular expression over every parcel
+            from civicgrid.integration.lookups import raw_parcel_ids
+
+            ids = raw_parcel_ids(con, re.sub(r"[^0-9A-Za-z]", "", str(parcel_id)).upper()) or [None]
+            raw = con.execute(select + f"parcel_id IN ({', '.join('?' * len(ids))}) ORDER BY rowid", ids).df()
+        else:
+            raw = con.execute(select + "upper(regexp_replace(parcel_id, '[^0-9A-Za-z]', '', 'g')) = "
+                              "upper(regexp_replace(?, '[^0-9A-Za-z]', '', 'g'))", [parcel_id]).df()
     if rule is not None and len(raw):
         from civicgrid.linkage.ids import normalize_parcel_ids
 
