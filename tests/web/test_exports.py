@@ -39,7 +39,7 @@ def test_csv_holds_every_row_the_page_truncates(clients):
     assert f"Showing 200 of {n:,} rows" in page
 
 
-def test_charts_are_embedded_as_vega_lite_5(clients):
+def test_charts_are_embedded_as_the_vendored_vega_lite(clients):
     assert all(spec.permission for spec in CHARTS.values())
     html = clients["admin"].get("/service").text
     assert html.count('type="application/json" id="spec-') == 3 and VL_SCHEMA.replace("/", "\\/") not in html

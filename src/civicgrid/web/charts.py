@@ -1,7 +1,7 @@
 """Charts: Altair specs shown by vega-embed on screen and exported as PNG/SVG with vl-convert.
 
-The browser bundles Vega-Lite 5 (vendored), so every spec is labelled Vega-Lite 5 and exports are
-rendered by vl-convert with the same major version: what is exported is what was on screen.
+The browser bundles Vega-Lite 6.4 (vendored, the version Altair 6 writes), and exports are rendered by
+vl-convert with the same Vega-Lite version: what is exported is what was on screen.
 Helpers keep the charts plain and legible on a projector (large labels, colour-blind-safe palette,
 numbers in tooltips).
 """
@@ -13,9 +13,10 @@ import copy
 import altair as alt
 import pandas as pd
 
-VL_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-#: Vega-Lite version vl-convert renders exports with (same major version as the vendored runtime)
-VL_CONVERT_VERSION = "5.21"
+#: the Vega-Lite schema of the vendored runtime (static/vendor/vega-lite.min.js 6.4.1) and of Altair 6's specs
+VL_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+#: Vega-Lite version vl-convert renders exports with (the vendored runtime's minor version)
+VL_CONVERT_VERSION = "6.4"
 EXPORT_WIDTH = 760
 
 CONFIG = {
@@ -29,7 +30,7 @@ CONFIG = {
 
 
 def finish(chart: alt.TopLevelMixin, height: int = 280, description: str | None = None) -> dict:
-    """The chart as a Vega-Lite 5 dict, full width of its container, with the shared config."""
+    """The chart as a Vega-Lite 6 dict, full width of its container, with the shared config."""
     spec = chart.properties(width="container", height=height).to_dict()
     spec["$schema"] = VL_SCHEMA
     spec["config"] = {**CONFIG, **spec.get("config", {})}
