@@ -12,6 +12,7 @@ import os
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from civicgrid.config import ConfigError
 from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError
@@ -32,8 +33,9 @@ def fail(msg: str, code: int = 1) -> None:
 
 
 def _sentence(exc: BaseException) -> str:
+    """The error's message as one line of plain text (``[…]`` in it is text, not rich markup)."""
     msg = " ".join(str(exc).split()).strip("'")
-    return msg if msg.endswith((".", "?", "!")) else msg + "."
+    return escape(msg if msg.endswith((".", "?", "!")) else msg + ".")
 
 
 def guard(*user_errors: type[BaseException], codes: dict[type[BaseException], int] | None = None,
@@ -60,10 +62,10 @@ def guard(*user_errors: type[BaseException], codes: dict[type[BaseException], in
             except OSError as exc:
                 if os.environ.get("CIVICGRID_DEBUG"):
                     raise
-                fail(f"{exc.filename or 'a file'}: {exc.strerror or exc}; check the path and its permissions.", 1)
+                fail(escape(f"{exc.filename or 'a file'}: {exc.strerror or exc}; check the path and its permissions."), 1)
             except Exception as exc:  # last resort, still one sentence
                 if os.environ.get("CIVICGRID_DEBUG"):
                     raise
-                fail(f"{type(exc).__name__}: {exc} (set CIVICGRID_DEBUG=1 for the traceback and report it).", 1)
+                fail(escape(f"{type(exc).__name__}: {exc} (set CIVICGRID_DEBUG=1 for the traceback and report it)."), 1)
         return wrapper
     return decorate

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -124,3 +125,98 @@ def test_backup_and_restore_commands(site):
     with RefreshLock(db):
         r = run(refresh_app, ["backup", "--db", str(db), "--to", str(tmp / "bk"), "--wait", "0"])
     assert r.exit_code == EXIT_LOCKED and "another refresh pid" in r.output
+
+
+# --- an app state on PostgreSQL (fixtures pg_url and app_sample in tests/conftest.py) --------------
+
+def test_round_trip_with_the_app_state_on_postgresql(site, pg_url, app_sample):
+    from sqlalchemy import delete
+
+    from civicgrid.appstate import AuditEntry, LinkDecision, User, session_scope
+    from civicgrid.appstate.db import dispose
+
+    db, tmp = site["db"], site["tmp"]
+    counts = app_sample.fill(pg_url)
+    before = app_sample.dump(pg_url)
+    m = backup(db, tmp / "bk", app_db=pg_url)
+    entry = m["files"]["civicgrid_app.sqlite"]
+    assert {k: entry[k] for k in ("role", "format", "source_dialect", "rows")} == {
+        "role": "app_state", "format": "sqlite", "source_dialect": "postgresql", "rows": counts}
+    folder = Path(m["folder"])
+    text = (folder / "manifest.json").read_text()
+    assert "civicgrid_test_pw" not in text and json.loads(text)["source_app_db"].startswith("postgresql+psycopg://civicgrid_test:***@")
+    look = tmp / "look.sqlite"   # opened through a copy: opening a backup's file must not change its checksum
+    shutil.copy2(folder / "civicgrid_app.sqlite", look)
+    assert app_sample.dump(look) == before   # a plain SQLite app state
+    dispose(look)
+    # damage: the audit log emptied, an account added
+    with session_scope(pg_url) as s:
+        s.execute(delete(AuditEntry))
+        s.add(User(username="intruder", password_hash="$argon2id$z", role="admin"))
+    with pytest.raises(BackupError, match="copied from postgresql; give --app-db"):
+        restore(folder, db)          # never guesses which database to overwrite
+    r = restore(folder, db, app_db=pg_url)
+    assert r["restored"]["app_state"].startswith("postgresql+psycopg://civicgrid_test:***@")
+    assert set(r["restored"]) == {"warehouse", "app_state", "run_log"} and r["app_state_rows"] == counts
+    assert app_sample.dump(pg_url) == before
+    pre = r["app_state_pre_restore"]
+    assert [u["username"] for u in app_sample.dump(pre)["users"]][-1] == "intruder"   # the replaced state, kept
+    assert app_sample.counts(pre)["audit_log"] == 0
+    dispose(pre)
+    with session_scope(pg_url) as s:   # sequences are past the restored ids
+        d = LinkDecision(address_key="2 NEW ST", decision="reject", decided_by="ana")
+        s.add(d)
+        s.flush()
+        assert d.id == 4
+
+
+def test_a_damaged_postgresql_backup_is_refused_before_the_database_is_touched(site, pg_url, app_sample):
+    app_sample.fill(pg_url)
+    m = backup(site["db"], site["tmp"] / "bk", app_db=pg_url)
+    copy = Path(m["folder"]) / "civicgrid_app.sqlite"
+    with open(copy, "r+b") as fh:
+        fh.seek(200)
+        fh.write(b"XX")
+    before = app_sample.dump(pg_url)
+    with pytest.raises(BackupError, match="does not match its checksum"):
+        restore(m["folder"], site["db"], app_db=pg_url)
+    assert app_sample.dump(pg_url) == before
+
+
+def test_an_older_sqlite_backup_loads_into_postgresql(site, pg_url):
+    from civicgrid.appstate import User, session_scope, upgrade
+    from civicgrid.appstate.db import dispose
+
+    old = site["tmp"] / "old" / "civicgrid_app.sqlite"
+    upgrade(old, "0002_users_audit")     # written by an older civicgrid
+    with session_scope(old) as s:
+        s.add(User(username="ana", password_hash="$argon2id$x", role="admin"))
+    dispose(old)
+    m = backup(site["db"], site["tmp"] / "bk", app_db=old)
+    assert m["files"]["civicgrid_app.sqlite"]["source_dialect"] == "sqlite"
+    r = restore(m["folder"], site["db"], app_db=pg_url)
+    assert r["app_state_rows"]["users"] == 1
+    with session_scope(pg_url) as s:
+        assert [u.username for u in s.query(User)] == ["ana"]
+
+
+def test_backup_and_restore_commands_with_postgresql(site, pg_url, app_sample, monkeypatch):
+    db, tmp = site["db"], site["tmp"]
+    run = CliRunner().invoke
+    counts = app_sample.fill(pg_url)
+    monkeypatch.setenv("CIVICGRID_APP_DB", pg_url)   # the service's environment names the app state
+    r = run(refresh_app, ["backup", "--db", str(db), "--to", str(tmp / "bk"), "--json"])
+    assert r.exit_code == 0, r.output
+    m = json.loads(r.stdout)
+    assert m["files"]["civicgrid_app.sqlite"]["rows"] == counts and "civicgrid_test_pw" not in r.stdout
+    monkeypatch.delenv("CIVICGRID_APP_DB")
+    r = run(refresh_app, ["restore", m["folder"], "--db", str(tmp / "elsewhere" / "civicgrid.duckdb")])
+    assert r.exit_code == 2 and "give --app-db" in r.output
+    r = run(refresh_app, ["restore", m["folder"], "--db", str(tmp / "elsewhere" / "civicgrid.duckdb"), "--app-db", pg_url])
+    assert r.exit_code == 0, r.output
+    assert "restored app_state: postgresql+psycopg://civicgrid_test:***@" in r.stdout and f"loaded {sum(counts.values())} app-state rows" in r.stdout
+    assert app_sample.counts(pg_url) == counts
+    r = run(refresh_app, ["backup", "--db", str(db), "--to", str(tmp / "bk"),
+                          "--app-db", "postgresql+psycopg://civicgrid_test:wrong@127.0.0.1:1/none"])
+    assert r.exit_code == 2 and "the app state was not backed up" in r.output and "cannot open the database" in r.output
+    assert not list((tmp / "bk").glob("*.partial"))

@@ -17,7 +17,10 @@ PostgreSQL URL (``postgresql+psycopg://user@host/civicgrid``) for a multi-user s
 Layout (one module per area; later issues add theirs beside ``linkage.py`` and one migration
 each under ``migrations/versions``): ``base.py`` (declarative base, naming convention),
 ``db.py`` (URLs, engines, sessions), ``migrate.py`` (Alembic run programmatically),
-``linkage.py`` (``link_decisions``), ``accounts.py`` (``users``, ``audit_log``).
+``linkage.py`` (``link_decisions``), ``accounts.py`` (``users``, ``audit_log``),
+``meetings.py`` (meetings, cases, agenda, actions, notes, decisions, score contests),
+``transfer.py`` (copy every table to another database, e.g. SQLite → PostgreSQL, and migrate),
+``cli.py`` (``civicgrid appstate migrate|copy``).
 """
 
 from civicgrid.appstate.accounts import ROLES, AuditEntry, User
