@@ -34,7 +34,7 @@ from civicgrid.ingest.fields import DEPARTMENTS, KINDS, fields_for_kind
 from civicgrid.settings.integration import IntegrationSettings
 from civicgrid.settings.alerts import AlertSettings
 from civicgrid.settings.linkage import LinkageSettings, ParcelIdRule  # noqa: F401  (re-exported)
-from civicgrid.sources.settings import ConnectorSettings, connector_defaults
+from civicgrid.sources.settings import ConnectorSettings, connector_defaults, pulled_archives
 
 DEFAULT_MISSING = ["", "NA", "N/A", "NULL", "null", "None", "nan", "NaN"]
 
@@ -114,6 +114,10 @@ class Source(_Strict):
     required: list[str] = Field(default_factory=list)
     hash_exclude: list[str] = Field(default_factory=list, description="columns left out of change detection")
     expected_cadence_days: float | None = None
+    # exclude: not part of fingerprint(); a freshness limit does not change how files are read
+    max_data_age_days: float | None = Field(
+        default=None, gt=0, exclude=True,
+        description="alert (data_old) when the newest record's own date is older than this many days")
     # exclude: not part of fingerprint(); how rows are fetched does not change how files are read
     connector: ConnectorSettings | None = Field(default=None, exclude=True,
                                                 description="pull from a data API (docs/connectors.md)")
@@ -230,11 +234,19 @@ class CityConfig(_Strict):
         return source.timezone or self.city.timezone
 
     def files_for(self, source: Source) -> list[Path]:
-        """Files matching ``source.path`` under the data folder, sorted by name (oldest export first)."""
+        """Files matching ``source.path`` under the data folder, sorted by name (oldest export first).
+
+        A connector source also gets its packed archives (``_pulled/<name>/*.jsonl.zip``), which
+        the ingest reads member by member.
+        """
         p = Path(source.path)
         base = p if p.is_absolute() else self.data_dir / p
         if any(ch in source.path for ch in "*?["):
-            return sorted(base.parent.glob(base.name))
+            files = list(base.parent.glob(base.name))
+            if source.connector is not None:
+                packed = self.data_dir / pulled_archives(source.name)
+                files += packed.parent.glob(packed.name)
+            return sorted(files)
         return [base]
 
 

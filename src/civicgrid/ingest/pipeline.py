@@ -5,6 +5,10 @@ settings, record an ``unchanged`` run and skip it. Otherwise stream its records,
 map each one (:class:`~civicgrid.ingest.mapping.RowMapper`), stage good rows in
 batches and quarantine the rest, then merge the staged rows into the record table.
 
+A packed archive of pulled files (:mod:`civicgrid.sources.archive`) counts as the files
+it holds, each read under its own name, in name order among the loose files, so packing
+pulled files never changes what is loaded.
+
 Duplicate rule (stated in docs/warehouse.md):
 * a row whose record id *and* content equal a row already loaded (earlier in the
   file or in an earlier run) is a **duplicate**: counted, not stored again;
@@ -37,6 +41,9 @@ from civicgrid.ingest.fields import TABLE_BY_KIND
 from civicgrid.ingest.mapping import RowMapper
 from civicgrid.ingest.readers import FileError, detect_format, open_records
 from civicgrid.ingest.schema import arrow_schema, table_columns
+from civicgrid.sources.archive import ArchiveError, Member, extract_member, file_sha256, is_archive, read_members
+
+__all__ = ["FileReport", "file_sha256", "ingest_source"]
 
 BATCH_ROWS = 10_000  # bounded memory: a batch of mapped rows is a few tens of MB at most
 
@@ -69,15 +76,6 @@ class FileReport:
         return d
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def ingest_source(con, cfg: CityConfig, source: Source, build_id: str, run_at: datetime,
                   on_progress: Callable[[int], None] | None = None) -> list[FileReport]:
     """Load every file of ``source`` into its table; return one report per file.
@@ -95,9 +93,10 @@ def ingest_source(con, cfg: CityConfig, source: Source, build_id: str, run_at: d
     """
     table = TABLE_BY_KIND[source.kind]
     con.execute(
-        "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO sources (name, department, kind, target_table, path, description, fingerprint, "
+        "expected_cadence_days, max_data_age_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [source.name, source.department, source.kind, table, source.path, source.description,
-         source.fingerprint(), source.expected_cadence_days],
+         source.fingerprint(), source.expected_cadence_days, source.max_data_age_days],
     )
     files = cfg.files_for(source)
     reports = []
@@ -105,15 +104,61 @@ def ingest_source(con, cfg: CityConfig, source: Source, build_id: str, run_at: d
         rep = FileReport(source.name, source.path, "failed", message=f"no files match {source.path!r} under {cfg.data_dir}; check the path and --data-dir.")
         _record_run(con, rep, build_id, source, run_at, run_at)
         return [rep]
-    for path in files:
+    for name, path, member in _inputs(files):
         started = datetime.now(timezone.utc)
         try:
-            rep = _ingest_file(con, cfg, source, table, path, run_at, on_progress)
-        except FileError as exc:
-            rep = FileReport(source.name, path.name, "failed", message=str(exc))
+            if member is None:
+                rep = _ingest_file(con, cfg, source, table, path, run_at, on_progress)
+            else:
+                rep = _ingest_member(con, cfg, source, table, path, member, run_at, on_progress)
+        except (FileError, ArchiveError) as exc:
+            rep = FileReport(source.name, name, "failed", message=str(exc))
         _record_run(con, rep, build_id, source, started, datetime.now(timezone.utc))
         reports.append(rep)
     return reports
+
+
+def _inputs(files: list[Path]) -> list[tuple[str, Path, Member | None]]:
+    """``(name, path, member)`` per file to read: a packed archive (:mod:`civicgrid.sources.archive`)
+    stands for its members, and everything is read in name order — the order the files had
+    before they were packed — so versions and duplicates come out the same."""
+    if not any(is_archive(p) for p in files):
+        return [(p.name, p, None) for p in files]
+    out: list[tuple[str, Path, Member | None]] = []
+    for p in files:
+        if not is_archive(p):
+            out.append((p.name, p, None))
+            continue
+        try:
+            out += [(m.name, p, m) for m in read_members(p)]
+        except ArchiveError:
+            out.append((p.name, p, None))  # read as a file, it fails with the archive's message
+    return sorted(out, key=lambda t: t[0])
+
+
+def _ingest_member(con, cfg: CityConfig, source: Source, table: str, archive: Path, member: Member,
+                   run_at: datetime, on_progress) -> FileReport:
+    """Read one member of a packed archive exactly as the file it was (same name, lines, hash);
+    a member already loaded with these settings is ``unchanged`` without being unpacked."""
+    fp = source.fingerprint()
+    if _already_loaded(con, source.name, member.sha256, fp):
+        return _unchanged(source, member.name, member.sha256, fp)
+    with tempfile.TemporaryDirectory(prefix="civicgrid-member-") as tmpdir:
+        path = extract_member(archive, member, Path(tmpdir))
+        return _ingest_file(con, cfg, source, table, path, run_at, on_progress)
+
+
+def _already_loaded(con, source_name: str, sha: str, fp: str) -> bool:
+    return con.execute(
+        "SELECT count(*) FROM ingest_runs WHERE source=? AND sha256=? AND config_fingerprint=? AND status IN ('ok','empty')",
+        [source_name, sha, fp],
+    ).fetchone()[0] > 0
+
+
+def _unchanged(source: Source, name: str, sha: str, fp: str) -> FileReport:
+    run_id = hashlib.sha256(f"{source.name}|{name}|{sha}|{fp}".encode()).hexdigest()[:16]
+    return FileReport(source.name, name, "unchanged", sha256=sha, run_id=run_id,
+                      message="same file and settings as an earlier run; nothing to read")
 
 
 def _record_run(con, rep: FileReport, build_id: str, source: Source, started, finished) -> None:
@@ -129,18 +174,15 @@ def _ingest_file(con, cfg: CityConfig, source: Source, table: str, path: Path, r
                  on_progress) -> FileReport:
     if not path.exists():
         raise FileError(f"{path}: file not found; check the source's path and --data-dir.")
+    if is_archive(path):  # only here when its members could not be listed
+        read_members(path)  # raises the archive's own message
+        raise FileError(f"{path.name}: the archive could not be listed a moment ago; run the build again.")
     sha = file_sha256(path)
     fp = source.fingerprint()
+    if _already_loaded(con, source.name, sha, fp):
+        return _unchanged(source, path.name, sha, fp)
     run_id = hashlib.sha256(f"{source.name}|{path.name}|{sha}|{fp}".encode()).hexdigest()[:16]
     rep = FileReport(source.name, path.name, "ok", sha256=sha, run_id=run_id)
-    seen = con.execute(
-        "SELECT count(*) FROM ingest_runs WHERE source=? AND sha256=? AND config_fingerprint=? AND status IN ('ok','empty')",
-        [source.name, sha, fp],
-    ).fetchone()[0]
-    if seen:
-        rep.status = "unchanged"
-        rep.message = "same file and settings as an earlier run; nothing to read"
-        return rep
     fmt, gz = detect_format(path, source.format, source.compression)
     header, records = open_records(path, fmt, gz, source.encoding, source.delimiter, source.sheet, source.json_records)
     mapper = RowMapper(cfg, source, run_at)

@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS builds (
   message VARCHAR);
 CREATE TABLE IF NOT EXISTS sources (
   name VARCHAR PRIMARY KEY, department VARCHAR, kind VARCHAR, target_table VARCHAR,
-  path VARCHAR, description VARCHAR, fingerprint VARCHAR, expected_cadence_days DOUBLE);
+  path VARCHAR, description VARCHAR, fingerprint VARCHAR, expected_cadence_days DOUBLE,
+  max_data_age_days DOUBLE);
 CREATE TABLE IF NOT EXISTS ingest_runs (
   run_id VARCHAR, build_id VARCHAR, source VARCHAR, file VARCHAR, sha256 VARCHAR,
   config_fingerprint VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
@@ -73,6 +74,8 @@ def ensure_schema(con) -> None:
         con: an open read-write DuckDB connection.
     """
     con.execute(DDL_META)
+    # warehouses built before a column was added get it (NULL until the next build writes it)
+    con.execute("ALTER TABLE sources ADD COLUMN IF NOT EXISTS max_data_age_days DOUBLE")
     for table in FIELDS_BY_TABLE:
         cols = ", ".join(f'"{c}" {_SQL_TYPES[t]}' for c, t in table_columns(table))
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")

@@ -18,6 +18,7 @@ from rich.table import Table
 from civicgrid.clitools import guard
 from civicgrid.config import load_config
 from civicgrid.warehouse.db import DEFAULT_DB, WarehouseError
+from civicgrid.warehouse.lock import EXIT_LOCKED, LockBusy
 
 linkage_app = typer.Typer(help="Records to parcels and blocks: link, review, evaluate.", no_args_is_help=True)
 review_app = typer.Typer(help="Links a person should look at, and their decisions.", no_args_is_help=True)
@@ -33,7 +34,9 @@ JSON_OPT = typer.Option(False, "--json", help="Print machine-readable JSON.")
 DATA_OPT = typer.Option(None, "--data-dir", help="Folder holding the exports (default: the config's folder).")
 
 
-_guard = guard(ValueError)
+# a link refused because a refresh, backup or other link holds the warehouse lock exits 75, as a
+# refresh does (cron and systemd: "try again later")
+_guard = guard(ValueError, codes={LockBusy: EXIT_LOCKED})
 
 
 def _print_rates(rep) -> None:
@@ -52,12 +55,16 @@ def _print_rates(rep) -> None:
 @_guard
 def link_cmd(config: Path = typer.Argument(..., help="City configuration (city.yaml)."),
              data_dir: Optional[Path] = DATA_OPT, db: Path = DB_OPT, app_db: Optional[str] = APP_DB_OPT,
+             wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for a running refresh, backup or link (default: exit at once)."),
              as_json: bool = JSON_OPT) -> None:
-    """Link an existing warehouse again (new decisions, changed settings) without re-reading exports."""
+    """Link an existing warehouse again (new decisions, changed settings) without re-reading exports.
+
+    Takes the warehouse lock a refresh takes: while a refresh, backup or another link runs it
+    exits with code 75 (or waits ``--wait`` seconds)."""
     from civicgrid.linkage.link import relink
 
     cfg = load_config(config, data_dir)
-    rep = relink(cfg, db, app_db=app_db)
+    rep = relink(cfg, db, app_db=app_db, lock_wait=wait)
     if as_json:
         out.print_json(json.dumps(rep.as_dict(), default=str))
     else:

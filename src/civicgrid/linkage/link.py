@@ -98,13 +98,44 @@ def link_hook(app_db: str | Path | None = None):
 
 
 def relink(cfg: CityConfig, db_path: str | Path, app_db: str | Path | None = None,
-           decisions: pd.DataFrame | None = None) -> LinkReport:
-    """Link an existing warehouse file again: copy it, link the copy, swap it in atomically."""
-    from civicgrid.warehouse.db import WarehouseError, connect
+           decisions: pd.DataFrame | None = None, lock_wait: float = 0.0) -> LinkReport:
+    """Link an existing warehouse file again: copy it, link the copy, swap it in atomically.
+
+    Holds the warehouse lock ``<db>.lock`` that a refresh, backup and restore take (so a link
+    never interleaves with them and neither swap undoes the other) and the build lock (so a
+    plain ``civicgrid build`` cannot swap in between).
+
+    Args:
+        cfg: the city configuration (``cfg.linkage`` steers the cascade).
+        db_path: the warehouse file.
+        app_db: app-state database whose review decisions are re-applied.
+        decisions: decisions to apply instead of reading ``app_db``.
+        lock_wait: seconds to wait for a running refresh, backup or link (0: fail at once).
+
+    Returns:
+        The :class:`LinkReport`.
+
+    Raises:
+        LockBusy: another refresh, link, backup or restore held the lock for ``lock_wait`` seconds.
+        WarehouseError: there is no warehouse yet, or a build is writing it.
+    """
+    from civicgrid.warehouse.db import WarehouseError
+    from civicgrid.warehouse.lock import WarehouseLock, build_lock
 
     db_path = Path(db_path)
     if not db_path.exists():
         raise WarehouseError(f"{db_path}: no warehouse here yet; run `civicgrid build CONFIG --db {db_path}` first.")
+    with WarehouseLock(db_path, wait=lock_wait, purpose="link"):
+        build = build_lock(db_path)
+        try:
+            return _relink_locked(cfg, db_path, app_db, decisions)
+        finally:
+            build.close()
+
+
+def _relink_locked(cfg: CityConfig, db_path: Path, app_db, decisions) -> LinkReport:
+    from civicgrid.warehouse.db import connect
+
     tmp = db_path.with_name(f"{db_path.name}.linking-{os.getpid()}")
     shutil.copy2(db_path, tmp)
     try:

@@ -5,11 +5,16 @@ Kinds (``severity``):
 * ``pull_failed`` (error): a connector could not pull; the source is stale until it can.
 * ``file_failed`` (error): a file could not be read — often an export whose columns changed
   (the message names the missing columns; fix the mapping in city.yaml).
-* ``stale`` (warning): no new rows for longer than the source's ``expected_cadence_days``.
+* ``stale`` (warning): no new rows *loaded* for longer than the source's
+  ``expected_cadence_days`` (load time; the message adds the newest record's own date).
+* ``data_old`` (warning): the newest record's own date (``opened_at`` …) is older than the
+  source's ``max_data_age_days`` — it may load every day and still serve old data.
 * ``quarantine_jump`` (warning): more than ``quarantine_share`` of a source's new rows were
   quarantined, or the share is ``quarantine_factor`` × the previous run's.
 * ``match_rate_drop`` (warning): the share of a source's records linked to a parcel or block
   fell by more than ``match_rate_drop`` since the previous run.
+* ``compact_failed`` (warning): packing a source's old pulled files stopped (disk full,
+  a damaged archive); no pulled file was removed.
 """
 
 from __future__ import annotations
@@ -63,9 +68,11 @@ def match_rates(con) -> dict[str, float]:
 
 
 def evaluate(settings: AlertSettings, *, status: str, message: str, pulls, files, freshness: dict,
-             quarantine: dict, rates: dict, previous: dict | None) -> list[Alert]:
+             quarantine: dict, rates: dict, previous: dict | None, compactions=()) -> list[Alert]:
     """All alerts for one run. ``previous`` holds each source's latest earlier ``quarantine`` and
-    ``match_rates`` values from the run log (for jumps and drops)."""
+    ``match_rates`` values from the run log (for jumps and drops); ``freshness`` is
+    :func:`~civicgrid.refresh.freshness.source_freshness`; ``compactions`` the run's
+    :class:`~civicgrid.sources.compact.CompactReport` list."""
     alerts: list[Alert] = []
     if status == "failed":
         alerts.append(Alert("run_failed", "error", f"the refresh failed: {message} The previous warehouse is still served."))
@@ -82,7 +89,15 @@ def evaluate(settings: AlertSettings, *, status: str, message: str, pulls, files
         if fr["state"] == "stale":
             age = "never" if fr["age_days"] is None else f"{fr['age_days']:.1f} days ago"
             alerts.append(Alert("stale", "warning", f"{name}: last new rows {age}; expected every "
-                                f"{fr['expected_cadence_days']:g} day(s).", name))
+                                f"{fr['expected_cadence_days']:g} day(s) (counted from load time; "
+                                f"{_newest(fr)}).", name))
+        if fr.get("data_old"):
+            alerts.append(Alert("data_old", "warning", f"{name}: {_newest(fr)}, more than its max_data_age_days "
+                                f"{fr['max_data_age_days']:g} (counted from the records' own dates); check that "
+                                "the export or API dataset is still the current one.", name))
+    for c in compactions:
+        if c.status == "failed":
+            alerts.append(Alert("compact_failed", "warning", c.message, c.source))
     prev_q = (previous or {}).get("quarantine") or {}
     for name, q in sorted(quarantine.items()):
         if q["quarantined"] < max(1, settings.quarantine_min_rows):
@@ -103,6 +118,13 @@ def evaluate(settings: AlertSettings, *, status: str, message: str, pulls, files
             alerts.append(Alert("match_rate_drop", "warning", f"{name}: linked share fell from {before:.1%} to "
                                 f"{rate:.1%}; check its address columns and the linkage review queue.", name))
     return alerts
+
+
+def _newest(fr: dict) -> str:
+    """'newest record dated 2024-01-05, 90.0 days old' (or that the rows carry no date)."""
+    if fr.get("data_as_of") is None:
+        return "its rows carry no record date"
+    return f"newest record dated {fr['data_as_of'][:10]}, {fr['data_age_days']:.1f} days old"
 
 
 def due(alerts: list[Alert], state_path: Path, repeat_hours: float, now: datetime) -> list[Alert]:

@@ -1,4 +1,4 @@
-"""Commands for unattended operation: ``refresh``, ``schedule``, ``backup``, ``restore``, ``alerts test``.
+"""Commands for unattended operation: ``refresh``, ``compact``, ``schedule``, ``backup``, ``restore``, ``alerts test``.
 
 Wire them into the main CLI with ``register(app)`` (they become top-level commands plus the
 ``alerts`` group). ``refresh_app`` carries the same commands on its own, for tests and for
@@ -25,11 +25,9 @@ from rich.table import Table
 from civicgrid.clitools import fail, guard
 from civicgrid.config import load_config
 from civicgrid.refresh.backup import BackupError
-from civicgrid.refresh.lock import LockBusy
+from civicgrid.refresh.lock import EXIT_LOCKED, LockBusy
 from civicgrid.refresh.schedule import ScheduleError
 from civicgrid.warehouse.db import DEFAULT_DB
-
-EXIT_LOCKED = 75  # EX_TEMPFAIL: cron and systemd treat it as "try later"
 
 console = Console(stderr=True, soft_wrap=True)
 out = Console()
@@ -47,13 +45,16 @@ _guard = guard(BackupError, ScheduleError, codes={LockBusy: EXIT_LOCKED},
 def refresh(config: Path = typer.Argument(..., help="City configuration (city.yaml)."),
             data_dir: Optional[Path] = DATA_OPT, db: Path = DB_OPT,
             wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for a running refresh (default: exit at once)."),
+            compact_after: Optional[int] = typer.Option(
+                None, "--compact-after", min=0, help="Pack pulled files once a source has more than N "
+                "(default: each source's connector.compact_after, 30; 0: never)."),
             as_json: bool = JSON_OPT) -> None:
     """Pull every API source (only what changed), rebuild the warehouse and swap it in; alert on trouble."""
     from civicgrid.refresh.run import run_refresh
 
     cfg = load_config(config, data_dir)
     with _sigterm_as_exit():
-        rep = run_refresh(cfg, db, lock_wait=wait, after_ingest=_link_hook())
+        rep = run_refresh(cfg, db, lock_wait=wait, after_ingest=_link_hook(), compact_after=compact_after)
     if as_json:
         out.print_json(json.dumps(rep.as_dict(), default=str))
     else:
@@ -103,12 +104,48 @@ def _print_refresh(rep) -> None:
                 t.add_row(f.source, f.file, f.status, f"{f.rows_read:,}", f"{f.rows_loaded:,}",
                           f"{f.rows_quarantined:,}", f"{f.rows_duplicate:,}")
         out.print(t)
+    for c in rep.compactions:
+        if c.status in ("packed", "failed"):
+            colour = "red" if c.status == "failed" else "dim"
+            console.print(f"[{colour}]{c.source}: {c.message}[/]", highlight=False)
     for a in rep.alerts:
         console.print(f"[yellow]alert[/] {a.kind}: {a.message}", highlight=False)
     for d in rep.delivery:
         console.print(f"[dim]{d}[/]", highlight=False)
     colour = {"ok": "green", "partial": "yellow"}.get(rep.status, "red")
     out.print(f"[{colour}]{rep.status}[/]: {rep.message}", highlight=False)
+
+
+def compact(config: Path = typer.Argument(..., help="City configuration (city.yaml)."),
+            data_dir: Optional[Path] = DATA_OPT, db: Path = DB_OPT,
+            after: Optional[int] = typer.Option(None, "--after", min=0, help="Pack once a source has more than N "
+                                                "loose pulled files (default: its connector.compact_after, 30)."),
+            source: Optional[list[str]] = typer.Option(None, "--source", help="Only this source (repeatable)."),
+            wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for a running refresh (default: exit at once)."),
+            as_json: bool = JSON_OPT) -> None:
+    """Pack old pulled files of API sources into one archive each; the warehouse reads the same rows.
+
+    A refresh does this by itself after every run; this command does it now (under the same lock).
+    """
+    from civicgrid.refresh.lock import RefreshLock
+    from civicgrid.sources.compact import compact_all
+
+    cfg = load_config(config, data_dir)
+    names = [s.name for s in cfg.sources if s.connector is not None]
+    for name in source or []:
+        if name not in names:
+            _fail(f"no connector source named {name!r} in {config}; connector sources: {', '.join(names) or 'none'}.", 2)
+    with RefreshLock(db, wait=wait, purpose="compaction"):
+        reps = compact_all(cfg, after=after, only=list(source) if source else None)
+    if as_json:
+        out.print_json(json.dumps([r.as_dict() for r in reps], default=str))
+    else:
+        for r in reps:
+            colour = {"packed": "green", "failed": "red"}.get(r.status, "dim")
+            out.print(f"[{colour}]{r.source}[/]: {r.message}"
+                      + (f" (cleaned up: {', '.join(r.cleaned)})" if r.cleaned else ""), highlight=False)
+    if any(r.status == "failed" for r in reps):
+        raise typer.Exit(1)
 
 
 def schedule(config: Path = typer.Argument(..., help="City configuration (city.yaml)."),
@@ -151,11 +188,12 @@ def schedule(config: Path = typer.Argument(..., help="City configuration (city.y
 
 
 def backup(db: Path = DB_OPT, to: Path = typer.Option(..., "--to", help="Folder that receives civicgrid-<timestamp>/ backups."),
-           app_db: Optional[Path] = typer.Option(None, "--app-db", help="App-state SQLite file (default: civicgrid_app.sqlite beside --db)."),
+           app_db: Optional[str] = typer.Option(None, "--app-db", help="App state: SQLite file or PostgreSQL URL (default: "
+                                                "$CIVICGRID_APP_DB, else civicgrid_app.sqlite beside --db)."),
            keep: Optional[int] = typer.Option(None, "--keep", help="Keep only the newest N backups in --to."),
            wait: float = typer.Option(600.0, "--wait", help="Seconds to wait for a running refresh."),
            as_json: bool = JSON_OPT) -> None:
-    """Copy the warehouse, the app state and the run log into a checksummed backup folder."""
+    """Copy the warehouse, the app state (SQLite or PostgreSQL) and the run log into a checksummed backup folder."""
     from civicgrid.refresh.backup import backup as do_backup
 
     m = do_backup(db, to, app_db=app_db, keep=keep, lock_wait=wait)
@@ -168,7 +206,9 @@ def backup(db: Path = DB_OPT, to: Path = typer.Option(..., "--to", help="Folder 
 
 
 def restore(from_dir: Path = typer.Argument(..., help="A civicgrid-<timestamp> backup folder."), db: Path = DB_OPT,
-            app_db: Optional[Path] = typer.Option(None, "--app-db", help="App-state SQLite file to restore to."),
+            app_db: Optional[str] = typer.Option(None, "--app-db", help="Where the app state goes: a SQLite file, or a "
+                                                 "PostgreSQL URL whose rows are replaced (default: civicgrid_app.sqlite "
+                                                 "beside --db; required for a backup taken from PostgreSQL)."),
             wait: float = typer.Option(600.0, "--wait", help="Seconds to wait for a running refresh."),
             as_json: bool = JSON_OPT) -> None:
     """Restore a backup (checksums verified first; current files kept as *.pre-restore). Stop `civicgrid serve` first."""
@@ -179,7 +219,10 @@ def restore(from_dir: Path = typer.Argument(..., help="A civicgrid-<timestamp> b
         out.print_json(json.dumps(r, default=str))
         return
     for role, path in r["restored"].items():
-        out.print(f"restored {role}: {path}", highlight=False)
+        out.print(f"restored {role}: {path}", highlight=False, soft_wrap=True)
+    if r.get("app_state_rows") is not None:
+        out.print(f"loaded {sum(r['app_state_rows'].values()):,} app-state rows; what the database held before is in "
+                  f"{r['app_state_pre_restore']}", highlight=False, soft_wrap=True)
 
 
 alerts_app = typer.Typer(help="Alerts: stale sources, failed runs, quarantine jumps, match-rate drops.", no_args_is_help=True)
@@ -201,11 +244,11 @@ def alerts_test(config: Path = typer.Argument(..., help="City configuration with
         _fail("no alert was delivered; check the alerts: section of the config.", 1)
 
 
-_COMMANDS = {"refresh": refresh, "schedule": schedule, "backup": backup, "restore": restore}
+_COMMANDS = {"refresh": refresh, "compact": compact, "schedule": schedule, "backup": backup, "restore": restore}
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``refresh``, ``schedule``, ``backup``, ``restore`` and the ``alerts`` group to ``app``."""
+    """Add ``refresh``, ``compact``, ``schedule``, ``backup``, ``restore`` and the ``alerts`` group to ``app``."""
     for name, fn in _COMMANDS.items():
         app.command(name)(_guard(fn))
     app.add_typer(alerts_app, name="alerts")

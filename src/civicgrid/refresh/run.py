@@ -8,8 +8,11 @@ Order and failure rules:
 4. :func:`~civicgrid.warehouse.build_warehouse` loads the new files into a copy of the
    warehouse and swaps it in atomically (a crash before the swap leaves the served
    warehouse as it was). The pulls are written into the copy (``source_pulls``).
-5. Alerts are evaluated, sent (at most once per ``repeat_hours``), and the run — pulled,
-   loaded, quarantined, linked, alerts, delivery — is appended to ``<db>.runs.jsonl``.
+5. When the build finished, each connector source with more than ``compact_after`` loose
+   pulled files has all but the newest packed into its archive (still under the lock;
+   :mod:`civicgrid.sources.compact`: the next build reads exactly the same rows).
+6. Alerts are evaluated, sent (at most once per ``repeat_hours``), and the run — pulled,
+   loaded, quarantined, linked, compacted, alerts, delivery — is appended to ``<db>.runs.jsonl``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from civicgrid.refresh.lock import RefreshLock
 from civicgrid.refresh.notify import deliver
 from civicgrid.refresh.runlog import append_run, read_runs, record_pulls
 from civicgrid.settings.alerts import AlertSettings
+from civicgrid.sources.compact import CompactReport, compact_all
 from civicgrid.sources.pull import PullReport, pull_all
 from civicgrid.warehouse.build import BuildReport, ProgressHook, build_warehouse
 from civicgrid.warehouse.db import WarehouseError, open_readonly
@@ -49,6 +53,7 @@ class RefreshReport:
     finished_at: datetime | None = None
     pulls: list[PullReport] = field(default_factory=list)
     build: BuildReport | None = None
+    compactions: list[CompactReport] = field(default_factory=list)
     quarantine: dict = field(default_factory=dict)
     match_rates: dict = field(default_factory=dict)
     freshness: dict = field(default_factory=dict)
@@ -69,6 +74,7 @@ class RefreshReport:
                 "build_id": b.build_id, "status": b.status, "totals": b.totals,
                 "invariant_ok": all(f.invariant_ok for f in b.files),
                 "files_unchanged": sum(f.status == "unchanged" for f in b.files), "files": files},
+            "compacted": [c.as_dict() for c in self.compactions if c.status in ("packed", "failed")],
             "quarantine": self.quarantine, "match_rates": self.match_rates,
             "freshness": {k: v["state"] for k, v in self.freshness.items()},
             "alerts": [a.as_dict() for a in self.alerts], "delivery": self.delivery,
@@ -79,7 +85,7 @@ class RefreshReport:
 def run_refresh(cfg: CityConfig, db_path: str | Path, *, lock_wait: float = 0.0,
                 after_ingest: Callable | None = None, progress: ProgressHook | None = None,
                 now: datetime | None = None, sleep: Callable[[float], None] = time.sleep,
-                memory_limit: str = "2GB") -> RefreshReport:
+                memory_limit: str = "2GB", compact_after: int | None = None) -> RefreshReport:
     """Pull, build and swap under the lock; evaluate, send and log alerts.
 
     Args:
@@ -91,6 +97,8 @@ def run_refresh(cfg: CityConfig, db_path: str | Path, *, lock_wait: float = 0.0,
         now: the run clock (UTC) for tests; defaults to the wall clock.
         sleep: retry waits (injectable for tests).
         memory_limit: DuckDB memory cap of the build.
+        compact_after: pack a source's pulled files once it has more than this many loose ones;
+            None uses each source's ``connector.compact_after``; 0 never packs.
 
     Returns:
         The :class:`RefreshReport` (also appended to ``<db>.runs.jsonl``).
@@ -120,6 +128,8 @@ def run_refresh(cfg: CityConfig, db_path: str | Path, *, lock_wait: float = 0.0,
             rep.status, rep.message = "failed", f"{type(exc).__name__}: {exc}"
         except BaseException as exc:  # Ctrl-C / SIGTERM-as-SystemExit: log it, then let it stop us
             rep.status, rep.message, interrupted = "failed", f"interrupted ({type(exc).__name__})", exc
+        if rep.build is not None and interrupted is None:
+            rep.compactions = compact_all(cfg, after=compact_after)
         _finish(cfg, db, rep, now)
         if interrupted is not None:
             raise interrupted
@@ -156,7 +166,7 @@ def _finish(cfg: CityConfig, db: Path, rep: RefreshReport, now: datetime | None)
     previous = {key: _latest_per_source(history, key) for key in ("quarantine", "match_rates")}
     rep.alerts = evaluate(settings, status=rep.status, message=rep.message, pulls=rep.pulls, files=files,
                           freshness=rep.freshness, quarantine=rep.quarantine, rates=rep.match_rates,
-                          previous=previous)
+                          previous=previous, compactions=rep.compactions)
     state = db.with_name(db.name + ".alerts.json")
     to_send = due(rep.alerts, state, settings.repeat_hours, clock)
     rep.delivery, ok = deliver(cfg.alerts, cfg.city.name, to_send, rep.run_id)

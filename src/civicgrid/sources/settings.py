@@ -14,7 +14,8 @@ Example (WPRDC's CKAN datastore, only rows whose ``alarm_time`` is at or after t
       columns: {...}
 
 A source with a connector reads the files its connector pulled: ``path`` defaults to
-``_pulled/<name>/*.jsonl`` and ``format`` to ``jsonl`` (see :func:`connector_defaults`).
+``_pulled/<name>/*.jsonl`` and ``format`` to ``jsonl`` (see :func:`connector_defaults`), plus
+the members of its packed archives ``_pulled/<name>/*.jsonl.zip`` (:func:`pulled_archives`).
 This module must not import :mod:`civicgrid.config` (it is imported by it).
 """
 
@@ -23,6 +24,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from civicgrid.sources.archive import ARCHIVE_SUFFIX
 
 #: folder under ``--data-dir`` that holds every connector's pulled files
 PULLED_DIR = "_pulled"
@@ -58,6 +61,9 @@ class ConnectorSettings(BaseModel):
                                  "dates in local time); rows read again are duplicates or new versions")
     token_env: str | None = Field(default=None, description="environment variable holding an API token "
                                   "(Socrata X-App-Token, CKAN Authorization, ArcGIS token, Open311 api_key)")
+    compact_after: int = Field(default=30, ge=0, description="after a refresh, when more than this many pulled "
+                               "files have piled up, pack all but the newest into the source's archive "
+                               "(<first>--<last>.jsonl.zip; read as the files it holds); 0: never")
 
     @field_validator("url")
     @classmethod
@@ -77,6 +83,15 @@ class ConnectorSettings(BaseModel):
 def pulled_path(source_name: str) -> str:
     """The ``path`` glob a connector source reads: ``_pulled/<name>/*.jsonl``."""
     return f"{PULLED_DIR}/{source_name}/*.jsonl"
+
+
+def pulled_archives(source_name: str) -> str:
+    """The glob of a connector source's packed archives: ``_pulled/<name>/*.jsonl.zip``.
+
+    Read with the ``path`` glob's files (see :mod:`civicgrid.sources.compact`); kept out of
+    ``path`` itself so that packing changes no source's settings fingerprint.
+    """
+    return f"{PULLED_DIR}/{source_name}/*{ARCHIVE_SUFFIX}"
 
 
 def connector_defaults(data: Any) -> Any:

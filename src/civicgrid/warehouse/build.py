@@ -9,7 +9,6 @@ and usable; the partial copy is removed.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import uuid
@@ -23,6 +22,7 @@ from civicgrid.config import CityConfig
 from civicgrid.ingest.pipeline import FileReport, ingest_source
 from civicgrid.ingest.schema import ensure_schema
 from civicgrid.warehouse.db import WarehouseError, connect
+from civicgrid.warehouse.lock import build_lock
 
 
 @dataclass
@@ -86,32 +86,13 @@ def build_warehouse(cfg: CityConfig, db_path: str | Path, progress: ProgressHook
     started = datetime.now(timezone.utc)
     build_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     report = BuildReport(build_id, str(db_path), "ok", started)
-    lock = _take_build_lock(db_path)
+    lock = build_lock(db_path)
     try:
         if db_path.exists():
             _check_same_city(db_path, cfg)
         return _build(cfg, db_path, progress, run_at, started, build_id, report, after_ingest, memory_limit)
     finally:
         lock.close()
-
-
-def _take_build_lock(db_path: Path):
-    """An exclusive, non-blocking lock on ``<db>.build.lock`` so two builds never race to swap.
-
-    Raises:
-        WarehouseError: another build holds it, or the folder is not writable.
-    """
-    path = db_path.with_name(db_path.name + ".build.lock")
-    try:
-        fh = open(path, "a+")
-    except OSError as exc:
-        raise WarehouseError(f"{db_path.parent}: cannot write there ({exc.strerror}); choose a writable --db.") from exc
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        fh.close()
-        raise WarehouseError(f"{db_path}: another build is writing this warehouse; wait for it to finish.") from None
-    return fh
 
 
 def _check_same_city(db_path: Path, cfg: CityConfig) -> None:

@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from civicgrid.warehouse.db import open_readonly
 
-_AS_OF_COLUMN = {"events": "opened_at", "roster_records": "snapshot_date", "job_postings": "opened_at",
-                 "job_applicants": "applied_at", "parcels": None, "reference_rows": None}
+#: the canonical field that dates a record of each table (civicgrid.ingest.fields): when a
+#: request was opened, a roster snapshot taken, a posting opened, an application made.
+#: Parcels and reference rows carry no date of their own.
+AS_OF_COLUMN = {"events": "opened_at", "roster_records": "snapshot_date", "job_postings": "opened_at",
+                "job_applicants": "applied_at", "parcels": None, "reference_rows": None}
+
+
+def data_as_of(con) -> dict[str, datetime | date]:
+    """Per source, the data's own as-of: the latest record date in its current rows.
+
+    The date field per table is :data:`AS_OF_COLUMN` (``opened_at`` for events …); a timestamp
+    comes back as an aware ``datetime``, a roster snapshot date as a ``date``. Sources whose
+    table has no date field, or whose rows have no date, are left out.
+
+    Args:
+        con: an open (read-only is enough) warehouse connection.
+    """
+    out: dict[str, datetime | date] = {}
+    tables = {t for (t,) in con.execute("SELECT DISTINCT target_table FROM sources").fetchall()}
+    for table in sorted(tables):
+        col = AS_OF_COLUMN.get(table)
+        if not col:
+            continue
+        for name, v in con.execute(f"SELECT source, max({col}) FROM {table} GROUP BY source").fetchall():
+            if v is not None:
+                out[name] = v
+    return out
+
+
+def as_instant(v: datetime | date) -> datetime:
+    """A date (midnight UTC) or timestamp as an aware ``datetime`` (naive taken as UTC)."""
+    if not isinstance(v, datetime):
+        return datetime(v.year, v.month, v.day, tzinfo=timezone.utc)
+    return v if v.tzinfo else v.replace(tzinfo=timezone.utc)
 
 
 def warehouse_status(db_path: str | Path) -> dict:
@@ -36,6 +69,7 @@ def warehouse_status(db_path: str | Path) -> dict:
                 "message": r.message,
             }
         sources = con.execute("SELECT name, department, kind, target_table FROM sources ORDER BY name").fetchall()
+        as_of_by_source = data_as_of(con)
         all_ok = True
         for name, dept, kind, table in sources:
             # the latest run of each file of this source
@@ -45,11 +79,8 @@ def warehouse_status(db_path: str | Path) -> dict:
                 FROM (SELECT *, row_number() OVER (PARTITION BY file ORDER BY finished_at DESC) rn
                       FROM ingest_runs WHERE source = ?) WHERE rn = 1 ORDER BY file""", [name]).fetchall()
             current = con.execute(f"SELECT count(*) FROM {table} WHERE source = ?", [name]).fetchone()[0]
-            col = _AS_OF_COLUMN.get(table)
-            as_of = None
-            if col:
-                v = con.execute(f"SELECT max({col}) FROM {table} WHERE source = ?", [name]).fetchone()[0]
-                as_of = v.isoformat() if v is not None else None
+            v = as_of_by_source.get(name)
+            as_of = v.isoformat() if v is not None else None
             files = [
                 {"file": f, "status": st, "rows_read": rr, "rows_loaded": rl, "rows_quarantined": rq,
                  "rows_duplicate": rd, "message": msg, "finished_at": fin.isoformat() if fin else None,
