@@ -140,7 +140,7 @@ def test_meeting_action_item_and_decision_through_casework(pg_url):
         assert s.get(Decision, dec["id"]).closes_case is True
         assert s.get(IntegrationCase, item["case_id"]).closed_at.tzinfo is not None
         assert [a.action for a in s.scalars(select(AuditEntry).order_by(AuditEntry.id))] == [
-            "action.add", "action.close", "case.decide"]
+            "agenda.add", "action.add", "action.close", "case.decide"]
 
     for bad in (ActionItem(case_id=999_999, department="x", description="no such case"),     # foreign key
                 ActionItem(case_id=item["case_id"], department="x", description="d", status="later"),  # check

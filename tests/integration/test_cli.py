@@ -67,3 +67,29 @@ def test_errors_are_one_sentence(demo, tmp_path):
     assert r.exit_code == 2 and "not in the parcel spine" in r.output and "Traceback" not in r.output
     r = runner.invoke(app, ["meeting", "agenda", "9", "--db", str(demo.db), "--app-db", str(tmp_path / "a.sqlite")])
     assert r.exit_code == 2 and "no meeting 9" in r.output
+
+
+def test_meeting_status_add_lead_and_contest_resolution(demo, tmp_path):
+    """The commands the web's meeting page also offers, on the same audited functions."""
+    app_db, db = str(tmp_path / "a.sqlite"), str(demo.db)
+    con = demo.con()
+    try:
+        pid = con.execute("SELECT location_key FROM property_scores WHERE level = 'parcel' ORDER BY score LIMIT 1"
+                          ).fetchone()[0]
+    finally:
+        con.close()
+    run("meeting", "new", "--date", "2026-07-01", "--app-db", app_db)
+    assert f"{pid} added to meeting 1 as item 1" in run("meeting", "add", "1", pid, "--db", db, "--app-db", app_db)
+    assert "lead department police" in run("meeting", "lead", "1", "police", "--db", db, "--app-db", app_db)
+    r = runner.invoke(app, ["meeting", "lead", "1", "parks", "--db", db, "--app-db", app_db])
+    assert r.exit_code == 2 and "not one of this city's departments" in r.output
+    r = runner.invoke(app, ["meeting", "status", "1", "held", "--app-db", app_db])
+    assert r.exit_code == 2 and "Generate the agenda before marking the meeting held" in r.output
+    run("meeting", "agenda", "1", "--db", db, "--app-db", app_db)
+    assert "meeting 1 is now held" in run("meeting", "status", "1", "held", "--app-db", app_db, "--user", "chair")
+    run("integration", "contest", pid, "--reason", "wrong owner", "--app-db", app_db)
+    assert "contest 1 rejected" in run("integration", "resolve-contest", "1", "--status", "rejected", "--note",
+                                       "verified", "--app-db", app_db)
+    r = runner.invoke(app, ["integration", "resolve-contest", "1", "--status", "upheld", "--note", "x",
+                            "--app-db", app_db])
+    assert r.exit_code == 2 and "already resolved" in r.output

@@ -118,3 +118,132 @@ def test_score_contests(flow):
     assert casework.contests_for(app, "parcel", key)[-1]["status"] == "open"
     r = casework.resolve_contest(app, c["id"], status="rejected", resolution="complaints verified", resolved_by="chair")
     assert r["status"] == "rejected" and r["resolved_at"]
+
+
+def _actions(app) -> list[tuple[str, str]]:
+    with session_scope(app) as s:
+        return [(a.action, a.detail or "") for a in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_meeting_status_moves_only_as_the_rules_allow(demo, tmp_path):
+    from civicgrid.integration.meeting_state import next_statuses, set_meeting_status
+
+    app = tmp_path / "app.sqlite"
+    m = meetings.new_meeting(app, date(2026, 7, 1))
+    assert next_statuses("planned") == ("held", "cancelled") and next_statuses("held") == ()
+    with pytest.raises(ValueError, match="Generate the agenda"):
+        set_meeting_status(app, m["id"], "held", today=date(2026, 7, 2))
+    a = meetings.generate_agenda(app, demo.db, m["id"], as_of=date(2026, 7, 1))
+    with pytest.raises(ValueError, match=r"before its date \(2026-07-01\)"):
+        set_meeting_status(app, m["id"], "held", today=date(2026, 6, 30))
+    with pytest.raises(ValueError, match="status is one of"):
+        set_meeting_status(app, m["id"], "closed")
+    casework.add_note(app, case_id=a["items"][0]["case"]["id"], text="seen", meeting_id=m["id"])
+    with pytest.raises(ValueError, match="held, not cancelled"):
+        set_meeting_status(app, m["id"], "cancelled")
+    assert set_meeting_status(app, m["id"], "held", username="chair", today=date(2026, 7, 1))["status"] == "held"
+    for status in ("planned", "cancelled", "held"):
+        with pytest.raises(ValueError, match="held"):
+            set_meeting_status(app, m["id"], status)
+    m2 = meetings.new_meeting(app)  # on the cadence, nothing recorded at it
+    assert set_meeting_status(app, m2["id"], "cancelled", username="chair")["status"] == "cancelled"
+    with pytest.raises(ValueError, match="cancelled; reinstate it"):
+        meetings.generate_agenda(app, demo.db, m2["id"])
+    with pytest.raises(ValueError, match="was cancelled"):
+        casework.add_note(app, case_id=a["items"][0]["case"]["id"], text="x", meeting_id=m2["id"])
+    with pytest.raises(ValueError, match="cannot become held"):
+        set_meeting_status(app, m2["id"], "held")
+    assert set_meeting_status(app, m2["id"], "planned")["status"] == "planned"
+    changes = [d for act, d in _actions(app) if act == "meeting.status"]
+    assert len(changes) == 3 and '"from": "planned", "to": "held"' in changes[0]
+
+
+def test_adding_a_location_by_hand_before_and_after_the_agenda(demo, tmp_path):
+    from civicgrid.integration.meeting_state import add_to_agenda, agenda_entry, location_history, open_meetings
+
+    app = tmp_path / "app.sqlite"
+    con = demo.con()
+    try:
+        low = [r[0] for r in con.execute("SELECT location_key FROM property_scores WHERE level = 'parcel' AND NOT "
+                                         "over_threshold ORDER BY score DESC LIMIT 60").fetchall()]
+    finally:
+        con.close()
+    first, second = low[0], low[1]
+    entry = agenda_entry(demo.db, "parcel", first)
+    assert entry["detail"].startswith("Score ") and entry["rank"] and entry["lead_department"]
+    assert agenda_entry(demo.db, "parcel", "NO-SUCH")["score"] is None
+    m = meetings.new_meeting(app, date(2026, 7, 1))
+    assert [x["id"] for x in open_meetings(app)] == [m["id"]]
+    item = add_to_agenda(app, m["id"], "parcel", first, detail="  neighbours' petition  ", score=entry["score"],
+                         rank=entry["rank"], flags=entry["flags"], lead_department=entry["lead_department"],
+                         username="chair")
+    assert item["reason"] == "added" and item["detail"] == "neighbours' petition" and item["score"] == entry["score"]
+    with pytest.raises(ValueError, match="already on the agenda"):
+        add_to_agenda(app, m["id"], "parcel", first)
+    with pytest.raises(ValueError, match="longer than 2,000"):
+        add_to_agenda(app, m["id"], "parcel", second, detail="x" * 2001)
+    with pytest.raises(ValueError, match="no meeting 99"):
+        add_to_agenda(app, 99, "parcel", second)
+    with pytest.raises(ValueError, match="not 'street'"):
+        add_to_agenda(app, m["id"], "street", second)
+    ag = meetings.generate_agenda(app, demo.db, m["id"], as_of=date(2026, 7, 1))  # keeps the hand-added item
+    cases = [i["case"]["id"] for i in ag["items"]]
+    assert len(cases) == len(set(cases)) and [i["position"] for i in ag["items"]] == list(range(1, len(cases) + 1))
+    assert ag["items"][-1]["reason"] == "added" and ag["items"][-1]["case"]["location_key"] == first
+    later = next(k for k in low if (("parcel", k) not in {(i["case"]["level"], i["case"]["location_key"])
+                                                          for i in ag["items"]}))
+    add_to_agenda(app, m["id"], "parcel", later, detail="after the agenda")
+    assert meetings.get_agenda(app, m["id"])["counts"]["added"] == 2
+    hist = location_history(app, "parcel", first)
+    assert hist[0]["status"] == "open" and hist[0]["agendas"][0]["meeting"]["id"] == m["id"]
+    from civicgrid.integration.meeting_state import set_meeting_status
+
+    set_meeting_status(app, m["id"], "held", today=date(2026, 7, 1))
+    with pytest.raises(ValueError, match="only a planned meeting's agenda can change"):
+        add_to_agenda(app, m["id"], "parcel", "another")
+    assert open_meetings(app) == []
+    assert [a for a, _ in _actions(app)].count("agenda.add") == 2
+
+
+def test_lead_department_rules(demo, tmp_path):
+    from civicgrid.integration.meeting_state import lead_choices
+
+    app = tmp_path / "app.sqlite"
+    choices = lead_choices(demo.db)
+    assert choices[:len(demo.cfg.integration.lead_departments)] == demo.cfg.integration.lead_departments
+    assert len(choices) == len(set(choices))
+    m = meetings.new_meeting(app, date(2026, 7, 1))
+    item = meetings.generate_agenda(app, demo.db, m["id"], as_of=date(2026, 7, 1))["items"][0]
+    case, lead = item["case"]["id"], item["case"]["lead_department"]
+    other = next(d for d in choices if d != lead)
+    with pytest.raises(ValueError, match="not one of this city's departments"):
+        casework.set_lead(app, case, "parks_and_rec", allowed=choices)
+    with pytest.raises(ValueError, match="Choose a lead department"):
+        casework.set_lead(app, case, "  ")
+    with pytest.raises(ValueError, match="already the lead"):
+        casework.set_lead(app, case, lead, allowed=choices)
+    assert casework.set_lead(app, case, other, "chair", allowed=choices)["lead_department"] == other
+    assert any(a == "case.lead" and f'"from": "{lead}"' in d for a, d in _actions(app))
+    casework.decide(app, case_id=case, decision="close_resolved")
+    with pytest.raises(ValueError, match="is closed"):
+        casework.set_lead(app, case, lead, allowed=choices)
+    with pytest.raises(ValueError, match="no case 9999"):
+        casework.set_lead(app, 9999, other)
+
+
+def test_resolving_a_contest_needs_a_note_and_an_open_contest(tmp_path):
+    app = tmp_path / "app.sqlite"
+    c = casework.contest_score(app, level="parcel", location_key="P1", reason="the fire was next door")
+    with pytest.raises(ValueError, match="upheld, rejected or corrected"):
+        casework.resolve_contest(app, c["id"], status="ignored", resolution="x")
+    with pytest.raises(ValueError, match="Say in a note"):
+        casework.resolve_contest(app, c["id"], status="upheld", resolution="   ")
+    r = casework.resolve_contest(app, c["id"], status="upheld", resolution="fire record moved", resolved_by="chair")
+    assert r["status"] == "upheld" and r["resolved_by"] == "chair"
+    with pytest.raises(ValueError, match="already resolved"):
+        casework.resolve_contest(app, c["id"], status="rejected", resolution="second thoughts")
+    with pytest.raises(ValueError, match="no score contest 42"):
+        casework.resolve_contest(app, 42, status="rejected", resolution="x")
+    found = casework.contests_at(app, [("parcel", "P1"), ("block", "P1")])
+    assert list(found) == [("parcel", "P1")] and [x["status"] for x in found[("parcel", "P1")]] == ["upheld"]
+    assert ("score.contest.resolve", '{"contest_id": 1, "status": "upheld"}') in _actions(app)

@@ -2,7 +2,8 @@
 
 Signs in, opens the Data page (a vega-embed chart renders), checks keyboard access (skip link, then
 the main navigation), walks property search → profile, checks the map has markers, runs a meeting
-(agenda → action → packet download) and exports a chart.
+(agenda → action → packet download), adds a property to a meeting from its profile, changes the
+case's lead department from the keyboard and marks the meeting held, and exports a chart.
 Never runs `playwright install`: it uses /usr/bin/chromium (`apt-get install -y chromium`) and skips
 with the reason when that is absent. Set CIVICGRID_SCREENSHOTS=DIR to keep the screenshots.
 """
@@ -13,6 +14,7 @@ import os
 import socket
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -133,6 +135,39 @@ def test_sign_in_data_page_chart_map_profile_export_keyboard(page, server, tmp_p
         page.click("a[href$='/packet.csv']")
     assert dl.value.suggested_filename.endswith(".csv")
     _shot(page, "meeting", tmp_path_factory)
+
+    # property → add to today's meeting (htmx, reason prefilled) → lead department by keyboard → held
+    page.goto(server + "/integration/meetings")
+    page.fill("#m-date", date.today().isoformat())
+    page.fill("#m-title", "Browser walk")
+    page.click("form[action='/integration/meetings'] button[type=submit]")
+    page.wait_for_url("**/integration/meetings/*")
+    mid = page.url.split("/integration/meetings/")[1].split("?")[0]
+    page.goto(f"{server}/integration/property/{parcel}")
+    page.select_option("#ag-meeting", mid)
+    assert page.input_value("#ag-detail").startswith("Score ")
+    page.focus("#ag-add")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#agenda .ok:has-text('meeting {mid}')")
+    page.locator("#agenda").scroll_into_view_if_needed()
+    _shot(page, "property-agenda", tmp_path_factory)
+    page.goto(f"{server}/integration/meetings/{mid}")
+    case = page.get_attribute("li[id^='case-']", "id").removeprefix("case-")
+    lead = page.locator(f"#lead-sel-{case}")
+    other = next(v for v in lead.locator("option").evaluate_all("os => os.map(o => o.value)") if v != lead.input_value())
+    lead.select_option(other)
+    page.focus(f"#lead-btn-{case}")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#lead-{case} .ok")
+    assert page.input_value(f"#lead-sel-{case}") == other
+    assert page.evaluate("document.activeElement.id") == f"lead-btn-{case}"  # focus kept across the swap
+    page.click("form[action$='/agenda'] button[type=submit]")
+    page.wait_for_selector("#m-status")
+    page.select_option("#m-status", "held")
+    page.click("#m-status-btn")
+    page.wait_for_selector("#meeting-status:has-text('held')")
+    page.wait_for_selector("#outcomes-body table, #outcomes-body .note")
+    _shot(page, "meeting-held", tmp_path_factory)
 
     # chart export from a page (PNG download)
     page.goto(server + "/service")

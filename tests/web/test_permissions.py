@@ -44,7 +44,7 @@ def test_sensitive_permissions_only_where_needed():
 def _concrete(path: str, parcel: str) -> str:
     values = {"parcel_id": parcel, "meeting_id": "1", "row_id": "1", "name": "data_sources", "fmt": "png",
               "request_id": "INT-0000001", "path": "css/civicgrid.css", "case_id": "999999", "what": "note",
-              "action_id": "999999"}
+              "action_id": "999999", "contest_id": "999999"}
     out = re.sub(r"{(\w+)(:\w+)?}", lambda m: values[m.group(1)], path)
     if path.startswith("/export/chart/"):
         out = "/export/chart/data_rows_by_source.svg"

@@ -19,6 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from civicgrid.appstate.base import Base
 
 MEETING_STATUSES = ("planned", "held", "cancelled")
+#: the statuses a meeting may move to (the rules: :func:`civicgrid.integration.meeting_state.set_meeting_status`).
+#: A held meeting is the record of what the team discussed, so it stays held.
+MEETING_TRANSITIONS = {"planned": ("held", "cancelled"), "cancelled": ("planned",), "held": ()}
 CASE_STATUSES = ("open", "closed")
 AGENDA_REASONS = ("new", "escalating", "carried_over", "added", "high_score")
 ACTION_STATUSES = ("open", "done", "dropped")

@@ -19,11 +19,16 @@ the app-state path or URL)::
     ig.write_packet(app, db, m["id"], "pdf", "packet.pdf")
     ig.outcomes(app, db)                                  # difference in differences, with counts
     ig.contest_score(app, level="parcel", location_key=pid, reason="...")
+    ig.resolve_contest(app, 1, status="rejected", resolution="complaints verified", resolved_by="chair")
+    ig.add_to_agenda(app, m["id"], "parcel", pid, **ig.agenda_entry(db, "parcel", pid))  # by hand
+    ig.set_lead(app, case_id=1, department="public_works", allowed=ig.lead_choices(db))
+    ig.set_meeting_status(app, m["id"], "held")           # planned → held | cancelled; cancelled → planned
 
 The build hook: ``integration_hook(con, cfg, report)`` (run it after linkage).
 Modules (one job each): ``settings`` the config section; ``rules`` exclusions, points, serious
 events; ``events`` loading and placing records; ``scores`` activity, overlap, scores; ``early_warning``
-flags; ``backtest``; ``areas`` roll-ups; ``profile``; ``meetings`` agendas; ``casework`` actions,
+flags; ``backtest``; ``areas`` roll-ups; ``profile``; ``meetings`` agendas; ``meeting_state`` meeting
+status, additions by hand, lead choices, a location's history; ``casework`` actions,
 notes, decisions, contests, audit; ``outcomes``; ``charts``; ``tables`` warehouse schemas;
 ``compute`` everything at once and the hook; ``api`` read functions; ``cli`` the commands.
 """
@@ -37,7 +42,11 @@ _EXPORTS = {
     "ranked_list": "api", "score_detail": "api", "early_warning_list": "api", "area_report": "api",
     "run_backtest": "api", "property_profile": "profile",
     "new_meeting": "meetings", "list_meetings": "meetings", "generate_agenda": "meetings", "get_agenda": "meetings",
-    "add_to_agenda": "meetings", "set_meeting_status": "meetings",
+    "next_meeting_date": "meetings", "add_to_agenda": "meeting_state", "set_meeting_status": "meeting_state",
+    "next_statuses": "meeting_state", "open_meetings": "meeting_state", "agenda_entry": "meeting_state",
+    "lead_choices": "meeting_state", "location_history": "meeting_state",
+    "agenda_options": "meeting_state", "contests_at": "casework",
+    "get_case": "casework", "get_contest": "casework", "open_contests": "casework",
     "add_action": "casework", "close_action": "casework", "add_note": "casework", "decide": "casework",
     "set_lead": "casework", "contest_score": "casework", "resolve_contest": "casework", "contests_for": "casework",
     "actions_for": "casework", "outcomes": "outcomes",

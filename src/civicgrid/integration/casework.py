@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 
-from civicgrid.appstate import (ActionItem, AuditEntry, Decision, IntegrationCase, MeetingNote, ScoreContest,
+from civicgrid.appstate import (ActionItem, AuditEntry, Decision, IntegrationCase, Meeting, MeetingNote, ScoreContest,
                                 session_scope, upgrade)
 from civicgrid.appstate.db import app_url
 
@@ -71,12 +71,20 @@ def _case(s, case_id: int | None, level: str | None, location_key: str | None) -
     return c
 
 
+def _not_cancelled(s, meeting_id: int | None) -> None:
+    """Nothing is recorded at a cancelled meeting (it did not take place)."""
+    m = s.get(Meeting, meeting_id) if meeting_id is not None else None
+    if m is not None and m.status == "cancelled":
+        raise ValueError(f"Meeting {meeting_id} was cancelled; record this without the meeting or reinstate it.")
+
+
 def add_action(app_db, *, department: str, description: str, case_id: int | None = None,
                level: str | None = None, location_key: str | None = None, due_on: date | None = None,
                meeting_id: int | None = None, assigned_to: str | None = None, created_by: str | None = None) -> dict:
     """Add an open action item to a case (given by id, or by its location)."""
     with session_scope(ready(app_db)) as s:
         c = _case(s, case_id, level, location_key)
+        _not_cancelled(s, meeting_id)
         a = ActionItem(case_id=c.id, meeting_id=meeting_id, department=department, description=description,
                        due_on=due_on, status="open", assigned_to=assigned_to, created_by=created_by)
         s.add(a)
@@ -106,6 +114,7 @@ def add_note(app_db, *, text: str, case_id: int | None = None, level: str | None
              location_key: str | None = None, meeting_id: int | None = None, author: str | None = None) -> dict:
     with session_scope(ready(app_db)) as s:
         c = _case(s, case_id, level, location_key)
+        _not_cancelled(s, meeting_id)
         n = MeetingNote(case_id=c.id, meeting_id=meeting_id, author=author, text=text)
         s.add(n)
         s.flush()
@@ -120,6 +129,7 @@ def decide(app_db, *, decision: str, case_id: int | None = None, level: str | No
     closes = decision.startswith("close") if closes_case is None else closes_case
     with session_scope(ready(app_db)) as s:
         c = _case(s, case_id, level, location_key)
+        _not_cancelled(s, meeting_id)
         if c.status != "open":
             raise ValueError(f"case {c.id} is already closed")
         d = Decision(case_id=c.id, meeting_id=meeting_id, decision=decision, closes_case=closes, text=text,
@@ -133,13 +143,27 @@ def decide(app_db, *, decision: str, case_id: int | None = None, level: str | No
     return out
 
 
-def set_lead(app_db, case_id: int, department: str, username: str | None = None) -> dict:
+def set_lead(app_db, case_id: int, department: str, username: str | None = None, *,
+             allowed: list[str] | None = None) -> dict:
+    """Set or change the lead department of an open case (``allowed``: the departments it may be,
+    e.g. :func:`civicgrid.integration.meeting_state.lead_choices`)."""
+    department = str(department or "").strip()
+    if not department:
+        raise ValueError("Choose a lead department.")
+    if len(department) > 64:
+        raise ValueError("A department name is at most 64 characters.")
+    if allowed is not None and department not in allowed:
+        raise ValueError(f"{department!r} is not one of this city's departments ({', '.join(allowed)}).")
     with session_scope(ready(app_db)) as s:
         c = _case(s, case_id, None, None)
-        c.lead_department = department
+        if c.status != "open":
+            raise ValueError(f"Case {case_id} is closed, so its lead department no longer changes.")
+        if c.lead_department == department:
+            raise ValueError(f"{department.replace('_', ' ')} is already the lead department of case {case_id}.")
+        before, c.lead_department = c.lead_department, department
         s.flush()
         out = row(c)
-    audit(app_db, username, "case.lead", "case", str(case_id), {"lead": department})
+    audit(app_db, username, "case.lead", "case", str(case_id), {"from": before, "lead": department})
     return out
 
 
@@ -156,15 +180,67 @@ def contest_score(app_db, *, level: str, location_key: str, reason: str, compone
     return out
 
 
+CONTEST_RESOLUTIONS = ("upheld", "rejected", "corrected")
+
+
 def resolve_contest(app_db, contest_id: int, *, status: str, resolution: str, resolved_by: str | None = None) -> dict:
-    if status not in ("upheld", "rejected", "corrected"):
-        raise ValueError("a contest resolves as 'upheld', 'rejected' or 'corrected'")
+    """Resolve an open score contest: ``upheld`` (the score was wrong), ``rejected`` (it stands) or
+    ``corrected`` (the data or rules were fixed); ``resolution`` says why. Audited."""
+    if status not in CONTEST_RESOLUTIONS:
+        raise ValueError("A contest resolves as upheld, rejected or corrected.")
+    resolution = str(resolution or "").strip()
+    if not resolution:
+        raise ValueError("Say in a note why the contest is resolved this way.")
+    if len(resolution) > 4000:
+        raise ValueError("The note is longer than 4,000 characters.")
     with session_scope(ready(app_db)) as s:
         c = s.get(ScoreContest, contest_id)
         if c is None:
-            raise ValueError(f"no score contest {contest_id}")
+            raise ValueError(f"There is no score contest {contest_id}.")
+        if c.status != "open":
+            raise ValueError(f"Contest {contest_id} was already resolved ({c.status}).")
         c.status, c.resolution, c.resolved_by, c.resolved_at = status, resolution, resolved_by, _now()
         s.flush()
+        out = row(c)
+    audit(app_db, resolved_by, "score.contest.resolve", out["level"], out["location_key"],
+          {"contest_id": contest_id, "status": status})
+    return out
+
+
+def open_contests(app_db, limit: int = 500) -> list[dict]:
+    """Contests still waiting for the team, oldest first."""
+    with session_scope(ready(app_db)) as s:
+        q = select(ScoreContest).where(ScoreContest.status == "open").order_by(ScoreContest.id).limit(limit)
+        return [row(c) for c in s.scalars(q)]
+
+
+def contests_at(app_db, locations) -> dict[tuple[str, str], list[dict]]:
+    """Score contests of several ``(level, location_key)`` at once, oldest first per location."""
+    wanted = {(lv, str(k)) for lv, k in locations}
+    out: dict[tuple[str, str], list[dict]] = {}
+    if not wanted:
+        return out
+    with session_scope(ready(app_db)) as s:
+        keys = sorted({k for _, k in wanted})
+        q = select(ScoreContest).where(ScoreContest.location_key.in_(keys)).order_by(ScoreContest.id)
+        for c in s.scalars(q):
+            if (c.level, c.location_key) in wanted:
+                out.setdefault((c.level, c.location_key), []).append(row(c))
+    return out
+
+
+def get_case(app_db, case_id: int) -> dict:
+    """One case (raises ValueError when there is none)."""
+    with session_scope(ready(app_db)) as s:
+        return row(_case(s, case_id, None, None))
+
+
+def get_contest(app_db, contest_id: int) -> dict:
+    """One score contest (raises ValueError when there is none)."""
+    with session_scope(ready(app_db)) as s:
+        c = s.get(ScoreContest, contest_id)
+        if c is None:
+            raise ValueError(f"There is no score contest {contest_id}.")
         return row(c)
 
 

@@ -186,6 +186,20 @@ def contest_cmd(location: str = typer.Argument(..., help="Parcel id or block key
     _dump(r) if as_json else out.print(f"contest {r['id']} recorded for {level} {location}")
 
 
+@integration_app.command("resolve-contest")
+@_guard
+def resolve_contest_cmd(contest_id: int = typer.Argument(...),
+                        status: str = typer.Option(..., "--status", help="upheld, rejected or corrected."),
+                        note: str = typer.Option(..., "--note", help="Why it is resolved this way."),
+                        app_db: Optional[str] = APP_DB_OPT, user: Optional[str] = USER_OPT,
+                        as_json: bool = JSON_OPT) -> None:
+    """Resolve a score contest with a note (audited)."""
+    from civicgrid.integration.casework import resolve_contest
+
+    r = resolve_contest(app_db, contest_id, status=status, resolution=note, resolved_by=user)
+    _dump(r) if as_json else out.print(f"contest {contest_id} {r['status']}")
+
+
 from civicgrid.integration.meeting_cli import meeting_app  # noqa: E402  (re-exported for the main CLI)
 
 __all__ = ["integration_app", "meeting_app"]

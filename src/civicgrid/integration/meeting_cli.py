@@ -8,8 +8,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from civicgrid.integration.cli_common import (APP_DB_OPT, AS_OF_OPT, CONFIG_OPT, DB_OPT, JSON_OPT, USER_OPT, _cfg,
-                                              _date, _dump, _guard, console, out)
+from civicgrid.integration.cli_common import (APP_DB_OPT, AS_OF_OPT, CONFIG_OPT, DB_OPT, JSON_OPT, LEVEL_OPT,
+                                              USER_OPT, _cfg, _date, _dump, _guard, console, out)
 
 meeting_app = typer.Typer(help="The Integration Team's meetings: agenda, packet, actions, decisions.",
                           no_args_is_help=True)
@@ -137,3 +137,45 @@ def meeting_decide(case_id: int = typer.Argument(...),
                decided_by=user)
     _dump(d) if as_json else out.print(f"decision {d['id']} on case {case_id}"
                                        f"{' — case closed' if d['closes_case'] else ''}")
+
+
+@meeting_app.command("status")
+@_guard
+def meeting_status(meeting_id: int = typer.Argument(...),
+                   status: str = typer.Argument(..., help="held, cancelled or planned."),
+                   app_db: Optional[str] = APP_DB_OPT, user: Optional[str] = USER_OPT, as_json: bool = JSON_OPT) -> None:
+    """Move a meeting: planned → held (agenda generated, date reached) or cancelled; cancelled → planned."""
+    from civicgrid.integration.meeting_state import set_meeting_status
+
+    m = set_meeting_status(app_db, meeting_id, status, username=user)
+    _dump(m) if as_json else out.print(f"meeting {meeting_id} is now {m['status']}")
+
+
+@meeting_app.command("add")
+@_guard
+def meeting_add(meeting_id: int = typer.Argument(...),
+                location: str = typer.Argument(..., help="Parcel id or block key."), level: str = LEVEL_OPT,
+                reason: Optional[str] = typer.Option(None, "--reason",
+                                                     help="Why (default: from the score and early warnings)."),
+                db: Path = DB_OPT, app_db: Optional[str] = APP_DB_OPT, user: Optional[str] = USER_OPT,
+                as_json: bool = JSON_OPT) -> None:
+    """Put a location on a planned meeting's agenda by hand."""
+    from civicgrid.integration.meeting_state import add_to_agenda, agenda_entry
+
+    e = agenda_entry(db, level, location)
+    item = add_to_agenda(app_db, meeting_id, level, location, address=e["address"],
+                         lead_department=e["lead_department"], detail=reason or e["detail"], score=e["score"],
+                         rank=e["rank"], flags=e["flags"], username=user)
+    _dump(item) if as_json else out.print(f"{location} added to meeting {meeting_id} as item {item['position']}")
+
+
+@meeting_app.command("lead")
+@_guard
+def meeting_lead(case_id: int = typer.Argument(...), department: str = typer.Argument(...), db: Path = DB_OPT,
+                 app_db: Optional[str] = APP_DB_OPT, user: Optional[str] = USER_OPT, as_json: bool = JSON_OPT) -> None:
+    """Set or change a case's lead department (the city's lead departments, or any with records)."""
+    from civicgrid.integration.casework import set_lead
+    from civicgrid.integration.meeting_state import lead_choices
+
+    c = set_lead(app_db, case_id, department, user, allowed=lead_choices(db))
+    _dump(c) if as_json else out.print(f"case {case_id}: lead department {c['lead_department']}")

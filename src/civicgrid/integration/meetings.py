@@ -6,23 +6,34 @@ An agenda holds, in this order:
    (its open action items are shown with it);
 2. **new**: locations over threshold now that were not at the previous meeting's data date;
 3. **escalating**: locations with an early-warning flag (rate spike, first crossing, escalation);
-4. **high score**: locations still over threshold that have not been discussed yet.
+4. **high score**: locations still over threshold that have not been discussed yet;
+5. **added**: locations a person put on this agenda by hand (:func:`add_to_agenda`, before or after
+   the agenda was generated).
 
 Carried-over cases always appear; the others fill the team's capacity (``team_capacity``, 25) in
 that order and the rest are listed as waiting. A block is left out when a parcel on it is already
 on the agenda. New locations get a case (``integration_cases``) with the suggested lead department.
+A cancelled meeting gets no agenda, and is not the "previous meeting" a later agenda compares with.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from civicgrid.appstate import ActionItem, AgendaItem, Decision, IntegrationCase, Meeting, MeetingNote, session_scope
 from civicgrid.integration.api import resolve_settings, tables, warehouse
 from civicgrid.integration.casework import open_case, ready, row
+# changed by hand (status, additions) in meeting_state; re-exported here for older callers
+from civicgrid.integration.meeting_state import add_to_agenda, next_date_in, set_meeting_status  # noqa: F401
+
+
+def next_meeting_date(app_db, cadence_days: int = 14) -> date:
+    """The date :func:`new_meeting` gives a meeting created without one."""
+    with session_scope(ready(app_db)) as s:
+        return next_date_in(s, cadence_days)
 
 
 def new_meeting(app_db, held_on: date | None = None, *, title: str | None = None, created_by: str | None = None,
@@ -30,8 +41,7 @@ def new_meeting(app_db, held_on: date | None = None, *, title: str | None = None
     """Create the next meeting: ``held_on``, else the last meeting's date + the cadence, else today."""
     with session_scope(ready(app_db)) as s:
         if held_on is None:
-            last = s.scalar(select(func.max(Meeting.held_on)))
-            held_on = last + timedelta(days=cadence_days) if last else date.today()
+            held_on = next_date_in(s, cadence_days)
         m = Meeting(held_on=held_on, title=title or f"Integration Team — {held_on.isoformat()}", status="planned",
                     created_by=created_by)
         s.add(m)
@@ -42,16 +52,6 @@ def new_meeting(app_db, held_on: date | None = None, *, title: str | None = None
 def list_meetings(app_db) -> list[dict]:
     with session_scope(ready(app_db)) as s:
         return [row(m) for m in s.scalars(select(Meeting).order_by(Meeting.held_on, Meeting.id))]
-
-
-def set_meeting_status(app_db, meeting_id: int, status: str) -> dict:
-    with session_scope(ready(app_db)) as s:
-        m = s.get(Meeting, meeting_id)
-        if m is None:
-            raise ValueError(f"no meeting {meeting_id}")
-        m.status = status
-        s.flush()
-        return row(m)
 
 
 def _current(db, cfg, settings, as_of):
@@ -111,7 +111,10 @@ def generate_agenda(app_db, db, meeting_id: int, *, as_of=None, cfg=None, settin
             raise ValueError(f"no meeting {meeting_id}; create one with `civicgrid meeting new`")
         if m.agenda_generated_at is not None:
             return get_agenda(app_db, meeting_id)
-        prev = s.scalars(select(Meeting).where(Meeting.held_on < m.held_on, Meeting.agenda_generated_at.is_not(None))
+        if m.status == "cancelled":
+            raise ValueError(f"Meeting {meeting_id} is cancelled; reinstate it before generating its agenda.")
+        prev = s.scalars(select(Meeting).where(Meeting.held_on < m.held_on, Meeting.agenda_generated_at.is_not(None),
+                                               Meeting.status != "cancelled")
                          .order_by(Meeting.held_on.desc())).first()
         prev_as_of = prev.data_as_of if prev else None
         open_cases = list(s.scalars(select(IntegrationCase).where(IntegrationCase.status == "open")))
@@ -164,8 +167,13 @@ def generate_agenda(app_db, db, meeting_id: int, *, as_of=None, cfg=None, settin
 
     with session_scope(url) as s:
         m = s.get(Meeting, meeting_id)
-        pos = 0
-        for c in s.scalars(select(IntegrationCase).where(IntegrationCase.status == "open").order_by(IntegrationCase.id)):
+        # locations added by hand before the agenda was generated keep their item, after the generated ones
+        added = list(s.scalars(select(AgendaItem).where(AgendaItem.meeting_id == m.id).order_by(AgendaItem.position)))
+        pos, on_agenda = 0, {a.case_id for a in added}
+        still_open = select(IntegrationCase).where(IntegrationCase.status == "open").order_by(IntegrationCase.id)
+        for c in s.scalars(still_open):
+            if c.id in on_agenda:
+                continue
             sc_, rk, _, _ = info((c.level, c.location_key))
             pos += 1
             s.add(AgendaItem(meeting_id=m.id, case_id=c.id, reason="carried_over", position=pos, score=sc_,
@@ -181,6 +189,9 @@ def generate_agenda(app_db, db, meeting_id: int, *, as_of=None, cfg=None, settin
             s.add(AgendaItem(meeting_id=m.id, case_id=case.id, reason=reason, position=pos, score=sc_, rank=_int(rk),
                              flags=flags.get((lv, k)) if len(fl) else None,
                              detail=details.get((lv, k)) if len(fl) else None))
+        for a in added:
+            pos += 1
+            a.position = pos
         m.data_as_of = t.to_pydatetime() if t is not None and not pd.isna(t) else None
         m.agenda_generated_at = datetime.now(timezone.utc)
     out = get_agenda(app_db, meeting_id)
@@ -211,18 +222,3 @@ def get_agenda(app_db, meeting_id: int) -> dict:
                 "counts": {r: sum(1 for i in items if i["reason"] == r)
                            for r in ("carried_over", "new", "escalating", "high_score", "added")}}
 
-
-def add_to_agenda(app_db, meeting_id: int, level: str, location_key: str, *, address: str | None = None,
-                  lead_department: str | None = None, detail: str | None = None) -> dict:
-    """Put a location on an agenda by hand (reason ``added``), opening a case if needed."""
-    with session_scope(ready(app_db)) as s:
-        case = open_case(s, level, location_key) or IntegrationCase(
-            level=level, location_key=location_key, address=address, status="open", lead_department=lead_department,
-            first_meeting_id=meeting_id)
-        s.add(case)
-        s.flush()
-        pos = (s.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting_id)) or 0) + 1
-        item = AgendaItem(meeting_id=meeting_id, case_id=case.id, reason="added", position=pos, detail=detail)
-        s.add(item)
-        s.flush()
-        return row(item)

@@ -74,11 +74,12 @@ def _install_handlers(app: FastAPI) -> None:
 
 
 def _routers():
-    from civicgrid.web.areas import (admin, api, auth, data, exports, integration, meetings, open311, property, review,
-                                     service, workforce)
+    from civicgrid.web.areas import (admin, api, auth, casework, data, exports, integration, meetings, open311,
+                                     property, review, service, workforce)
 
-    return [auth.router, data.router, integration.router, property.router, review.router, meetings.router,
-            service.router, workforce.router, admin.router, exports.router, api.router, open311.router]
+    # casework before meetings: /integration/cases/{id}/lead must match before /integration/cases/{id}/{what}
+    return [auth.router, data.router, integration.router, property.router, review.router, casework.router,
+            meetings.router, service.router, workforce.router, admin.router, exports.router, api.router, open311.router]
 
 
 def create_app(db_path: str | Path, app_db: str | Path | None = None, settings: WebSettings | None = None) -> FastAPI:

@@ -24,7 +24,8 @@ PERMISSIONS = {
     "integration.view": "ranked properties, map, block activity",
     "integration.profile": "property profiles (every view audited), score contests",
     "integration.review": "link review queue and decisions",
-    "integration.meetings": "meetings, agendas, actions, notes, decisions, packets",
+    "integration.meetings": "meetings and their status, agendas (also from a property profile), lead departments, "
+                            "actions, notes, decisions, contest resolutions, outcomes, packets",
     "police.narratives": "free-text descriptions of police records, protected calls (marked, never counted)",
     "service.view": "customer-service trends, time to close, backlog, forecasts, staffing, CAD",
     "service.staff": "staff and team distributions, CAD units and officers (pseudonymous ids)",
@@ -60,6 +61,9 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "integration_meeting_new": "integration.meetings", "integration_agenda": "integration.meetings",
     "integration_case_change": "integration.meetings", "integration_action_close": "integration.meetings",
     "integration_contest": "integration.profile", "integration_packet": "integration.meetings",
+    "integration_property_agenda": "integration.meetings", "integration_case_lead": "integration.meetings",
+    "integration_contest_resolve": "integration.meetings", "integration_meeting_status": "integration.meetings",
+    "integration_meeting_outcomes": "integration.meetings",
     # Customer service
     "service_overview": "service.view", "service_close": "service.view", "service_backlog": "service.view",
     "service_forecast": "service.view", "service_staffing": "service.view", "service_cad": "service.view",

@@ -60,7 +60,8 @@ def integration_meetings(request: Request):
     if ig is None:
         return _unavailable(request)
     return render(request, "meetings.html", subnav=_subnav(), available=True,
-                  meetings=list(reversed(ig.list_meetings(app_db(request)))), err=request.query_params.get("err"))
+                  meetings=list(reversed(ig.list_meetings(app_db(request)))), err=request.query_params.get("err"),
+                  open_contests=ig.open_contests(app_db(request)))
 
 
 @router.post("/integration/meetings", name="integration_meeting_new", include_in_schema=False)
@@ -70,8 +71,10 @@ def integration_meeting_new(request: Request):
         return _unavailable(request)
     form = form_data(request)
     try:
+        from civicgrid.web.areas.casework import cadence_days
+
         m = ig.new_meeting(app_db(request), _date(form.get("held_on")), title=str(form.get("title") or "") or None,
-                           created_by=username(request))
+                           created_by=username(request), cadence_days=cadence_days(request))
     except ValueError as exc:
         return RedirectResponse(f"/integration/meetings?err={quote(str(exc))}", status_code=303)
     audit_event(request, "meeting.new", "meeting", str(m["id"]), {"held_on": m["held_on"]})
@@ -88,8 +91,11 @@ def integration_meeting(request: Request, meeting_id: int):
         ag = ig.get_agenda(app_db(request), meeting_id)
     except ValueError as exc:
         return render(request, "message.html", status_code=404, title="Meeting not found", message=str(exc))
+    from civicgrid.web.areas.casework import meeting_extras
+
     return render(request, "meeting.html", subnav=_subnav(), ag=ag, m=ag["meeting"], decisions=DECISIONS,
-                  msg=request.query_params.get("msg"), err=request.query_params.get("err"))
+                  msg=request.query_params.get("msg"), err=request.query_params.get("err"),
+                  **meeting_extras(request, ag))
 
 
 @router.post("/integration/meetings/{meeting_id}/agenda", name="integration_agenda", include_in_schema=False)
@@ -141,7 +147,9 @@ def integration_case_change(request: Request, case_id: int, what: str):
         return _back(meeting_id, err=str(exc), anchor=f"#case-{case_id}") if meeting_id else Response(
             str(exc), status_code=422, media_type="text/plain")
     if meeting_id is None:
-        return RedirectResponse(str(f.get("back") or "/integration/meetings"), status_code=303)
+        from civicgrid.web.areas.casework import safe_back
+
+        return RedirectResponse(safe_back(f.get("back"), "/integration/meetings"), status_code=303)
     return _back(meeting_id, msg=f"Saved the {what}.", anchor=f"#case-{case_id}")
 
 
@@ -168,10 +176,12 @@ def integration_contest(request: Request, parcel_id: str):
         return _unavailable(request)
     f = form_data(request)
     reason = str(f.get("reason") or "").strip()
-    if reason:
-        ig.contest_score(app_db(request), level="parcel", location_key=parcel_id, reason=reason[:4000],
-                         component=str(f.get("component") or "") or None, submitted_by=username(request))
-    return RedirectResponse(f"/integration/property/{quote(parcel_id, safe='')}#contests", status_code=303)
+    back = f"/integration/property/{quote(parcel_id, safe='')}"
+    if not reason:
+        return RedirectResponse(f"{back}?err={quote('Say why the score is wrong.')}#contests", status_code=303)
+    ig.contest_score(app_db(request), level="parcel", location_key=parcel_id, reason=reason[:4000],
+                     component=str(f.get("component") or "") or None, submitted_by=username(request))
+    return RedirectResponse(f"{back}#contests", status_code=303)
 
 
 @router.get("/integration/meetings/{meeting_id}/packet.{fmt}", name="integration_packet", include_in_schema=False)

@@ -177,7 +177,8 @@ def integration_property(request: Request, parcel_id: str):
 
     msg, err = request.query_params.get("msg"), request.query_params.get("err")
     return render(request, "property.html", p=spine, prof=prof, msg=msg, err=err, **contest_context(),
-                  agenda=agenda_panel(request, parcel_id) if prof is not None else None, f=f, windows=D.WINDOWS, subnav=SUBNAV, point=pt,
+                  agenda=agenda_panel(request, parcel_id) if prof is not None else None,
+                  f=f, windows=D.WINDOWS, subnav=SUBNAV, point=pt,
                   as_of=(prof or {}).get("as_of") or D.as_of(handle), scored=scored, actions=actions,
                   contests=contests, score=(prof or {}).get("score") if prof else (
                       S.score_row(handle, "parcel", parcel_id) if scored else None),
