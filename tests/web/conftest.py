@@ -1,5 +1,6 @@
 """Fixtures for the web tests: a small synthetic demo warehouse (with and without integration scores),
-the real Los Angeles warehouse, and signed-in TestClients for every role."""
+the real Los Angeles warehouse, signed-in TestClients for every role, and ``app_state`` — the app state
+on SQLite and on PostgreSQL, for the tests that must pass on both."""
 
 from __future__ import annotations
 
@@ -74,6 +75,16 @@ def la_db(shared_data, tmp_path_factory) -> Path:
     rep = build_warehouse(load_config(REPO / "examples" / "los_angeles" / "city.yaml", shared_data / "los_angeles"), db)
     assert rep.status == "ok"
     return db
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app_state(request, tmp_path):
+    """Where a test's app keeps its app state (users, audit log, link decisions, meetings): a new SQLite
+    file, or a new PostgreSQL schema (``pg_url`` in tests/conftest.py; skips without
+    ``CIVICGRID_TEST_PG_URL``). A test that takes this fixture runs on both."""
+    if request.param == "sqlite":
+        return tmp_path / "a.sqlite"
+    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The audit log: property-profile views, exports and changes are written, and only admins read them."""
+"""The audit log: property-profile views, exports and changes are written, and only admins read them
+(on SQLite and on PostgreSQL app state)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ def _token(c):
     return c.get("/api/v1/me").json()["csrf_token"]
 
 
-def test_profile_views_exports_and_changes_are_audited(scored_db, tmp_path):
-    app = make_app(scored_db, tmp_path / "a.sqlite")
+def test_profile_views_exports_and_changes_are_audited(scored_db, app_state):
+    app = make_app(scored_db, app_state)
     adb = app.state.app_db
     integ = signed_in(app, "integration")
     parcel = integ.get("/api/v1/properties?limit=1").json()["properties"][0]["parcel_id"]

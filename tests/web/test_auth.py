@@ -20,8 +20,8 @@ def test_pages_need_sign_in_and_api_says_401(demo_app):
     assert c.get("/static/vendor/htmx.min.js").status_code == 200
 
 
-def test_sign_in_sets_a_hardened_cookie_and_rotates_the_session(demo_db, tmp_path):
-    app = make_app(demo_db, tmp_path / "a.sqlite", secure_cookies=True)
+def test_sign_in_sets_a_hardened_cookie_and_rotates_the_session(demo_db, app_state):
+    app = make_app(demo_db, app_state, secure_cookies=True)
     c = TestClient(app, base_url="https://testserver")
     first = c.get("/login")
     anon_cookie = first.headers["set-cookie"]
@@ -50,8 +50,8 @@ def test_open_redirect_is_refused(demo_app):
     assert r.status_code == 303 and r.headers["location"] == "/"
 
 
-def test_lockout_after_failed_sign_ins(demo_db, tmp_path):
-    app = make_app(demo_db, tmp_path / "a.sqlite", max_failed_logins=3, lockout_minutes=10)
+def test_lockout_after_failed_sign_ins(demo_db, app_state):
+    app = make_app(demo_db, app_state, max_failed_logins=3, lockout_minutes=10)
     c = TestClient(app)
     for _ in range(2):
         assert login(c, "hr", "wrong password").status_code == 401
@@ -101,8 +101,8 @@ def test_every_post_form_carries_the_token(clients):
             assert 'name="csrf_token"' in form, (path, form[:200])
 
 
-def test_role_change_and_removal_take_effect_at_once(demo_db, tmp_path):
-    app = make_app(demo_db, tmp_path / "a.sqlite")
+def test_role_change_and_removal_take_effect_at_once(demo_db, app_state):
+    app = make_app(demo_db, app_state)
     c = signed_in(app, "viewer")
     assert c.get("/workforce").status_code == 403
     users.set_role(app.state.app_db, "viewer", "hr")

@@ -1,4 +1,5 @@
-"""Meetings on the integration module's API: agenda → action → note → decision → packet, all audited."""
+"""Meetings on the integration module's API: agenda → action → note → decision → packet, all audited
+(on SQLite and on PostgreSQL app state)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from web_helpers import make_app, signed_in
 from civicgrid.web.audit import entries
 
 
-@pytest.fixture(scope="module")
-def team(scored_db, tmp_path_factory):
+@pytest.fixture()
+def team(scored_db, app_state):
+    """The scored demo app (app state on SQLite, then PostgreSQL) and a signed-in integration client."""
     pytest.importorskip("civicgrid.integration.meetings")
-    app = make_app(scored_db, tmp_path_factory.mktemp("meet") / "a.sqlite")
+    app = make_app(scored_db, app_state)
     return app, signed_in(app, "integration")
 
 

@@ -4,14 +4,19 @@ Sign in through ``/login`` (session cookie); POST requests need the ``X-CSRF-Tok
 token is in ``GET /api/v1/me``). Privacy rules carry over: staff-level figures need ``service.staff``,
 low-rated requests ``service.comments``, police narratives ``police.narratives``; property profiles
 and table reads are audited.
+
+Every route declares its answers (``api_models``): the 200 body, the errors it can give, and the
+:data:`~civicgrid.web.areas.api_models.COMMON_ERRORS` every route shares; ``tests/web/test_schemathesis.py``
+holds the routes to those declarations.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from civicgrid.web import audit, users
@@ -19,13 +24,17 @@ from civicgrid.web.areas import integration_data as D
 from civicgrid.web.areas import profile_data as P
 from civicgrid.web.areas import service_plan as SP
 from civicgrid.web.areas import service_tables as ST
+from civicgrid.web.areas.api_models import (COMMON_ERRORS, MAX_ID, MAX_OFFSET, Account, AuditPage, LinkDecisionIn,
+                                            LinkDecisionOut, Me, Problem, PropertyPage, ReviewGroup, StaffingResult,
+                                            TableRef, TableRows, errors, ok)
 from civicgrid.web.areas.data import status as data_status
 from civicgrid.web.areas.review import queue, record_decision
 from civicgrid.web.context import app_db, audit_event, wh
 from civicgrid.web.guard import Forbidden, can, current_user
 from civicgrid.web.registry import TABLES, frame_rows
 
-router = APIRouter(prefix="/api/v1", tags=["civicgrid"])
+router = APIRouter(prefix="/api/v1", tags=["civicgrid"], responses=COMMON_ERRORS)
+OBJECT = dict[str, Any]
 
 
 def _records(df) -> list[dict]:
@@ -66,7 +75,7 @@ def _clean(obj):
     return obj
 
 
-@router.get("/me", name="api_me")
+@router.get("/me", name="api_me", responses=ok(Me))
 def api_me(request: Request):
     """The signed-in user, role, permissions and the CSRF token for POST requests."""
     from civicgrid.web.permissions import ROLE_PERMISSIONS
@@ -76,16 +85,16 @@ def api_me(request: Request):
             "csrf_token": request.state.session.csrf, "build": wh(request).last_build()}
 
 
-@router.get("/status", name="api_status")
+@router.get("/status", name="api_status", responses=ok(OBJECT))
 def api_status(request: Request):
     """Sources, freshness, quarantine counts, match rates and the last build (the Data page)."""
     return _clean(data_status(request))
 
 
-@router.get("/properties", name="api_properties")
+@router.get("/properties", name="api_properties", responses={**ok(PropertyPage), **errors(422)})
 def api_properties(request: Request, department: str | None = None, neighborhood: str | None = None,
                    window: int = Query(365, ge=1, le=3650), flag: str | None = None,
-                   limit: int = Query(100, ge=1, le=10000), offset: int = Query(0, ge=0)):
+                   limit: int = Query(100, ge=1, le=10000), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     """Ranked properties: by the integration scores when the build has them, else the interim ranking
     (departments, then records, in the window)."""
     df, summary = D.ranked(wh(request), D.Filters.from_query(request.query_params))
@@ -93,7 +102,7 @@ def api_properties(request: Request, department: str | None = None, neighborhood
                   "properties": _records(df.iloc[offset:offset + limit])})
 
 
-@router.get("/properties/{parcel_id}", name="api_property")
+@router.get("/properties/{parcel_id}", name="api_property", responses={**ok(OBJECT), **errors(404, 422)})
 def api_property(request: Request, parcel_id: str, window: int = Query(365, ge=1, le=3650)):
     """A property profile (audited like the page): the integration module's profile when the build has
     scores, else the interim profile. Police detail only with ``police.narratives``."""
@@ -118,23 +127,26 @@ def api_property(request: Request, parcel_id: str, window: int = Query(365, ge=1
                    "owner_parcels": _records(P.owner_parcels(handle, owners, parcel_id))})
 
 
-@router.get("/review-queue", name="api_review_queue")
+@router.get("/review-queue", name="api_review_queue", responses={**ok(list[ReviewGroup]), **errors(422)})
 def api_review_queue(request: Request, source: str | None = None, match_type: str | None = None):
     """Links waiting for review, grouped by address (``is_address``: decide with ``address_key``)."""
     return _records(queue(request))
 
 
-@router.post("/review-decisions", name="api_review_decide")
-def api_review_decide(request: Request, body: dict = Body(..., examples=[{
+@router.post("/review-decisions", name="api_review_decide",
+             responses={**ok(LinkDecisionOut), 400: {"model": Problem, "description": "The body is not JSON"},
+                        **errors(422)})
+def api_review_decide(request: Request, body: LinkDecisionIn = Body(..., examples=[{
         "decision": "reassign", "address_key": "0 WEBSTER AVE", "parcel_id": "0011E00031000000", "note": "site visit"}])):
-    """Record a decision (confirm, reject, reassign) on a record (source + record_id) or an address_key."""
+    """Record a decision (confirm, reject, reassign) on a record (source + record_id) or an address_key;
+    422 when it names no link waiting for review, or both a record and an address."""
     try:
-        return record_decision(request, body)
+        return record_decision(request, body.model_dump())
     except ValueError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
-@router.get("/service/report", name="api_service_report")
+@router.get("/service/report", name="api_service_report", responses=ok(OBJECT))
 def api_service_report(request: Request):
     """The customer-service report; staff groups and low-rated requests only for roles allowed to see them."""
     r = dict(ST.report(request))
@@ -148,13 +160,13 @@ def api_service_report(request: Request):
     return _fast(r)
 
 
-@router.get("/service/staff", name="api_service_staff")
+@router.get("/service/staff", name="api_service_staff", responses=ok(OBJECT))
 def api_service_staff(request: Request):
     """Staff and team distributions (case-mix adjusted; groups under 5 suppressed)."""
     return _clean(ST.report(request).get("staff") or {})
 
 
-@router.get("/service/cad", name="api_service_cad")
+@router.get("/service/cad", name="api_service_cad", responses=ok(OBJECT))
 def api_service_cad(request: Request):
     """Police CAD response times; unit and officer groups only with ``service.staff``."""
     r = dict(SP.cad(request))
@@ -164,18 +176,26 @@ def api_service_cad(request: Request):
     return _clean(r)
 
 
-@router.get("/service/staffing", name="api_service_staffing")
-def api_service_staffing(request: Request, calls: float = 100, interval_minutes: float = 30, aht_seconds: float = 180,
-                         target: float = Query(80, description="percent answered within answer_seconds"),
-                         answer_seconds: float = 20, shrinkage: float = Query(30, description="percent")):
-    """Erlang C: agents for the target service level (GUIDE §5 reference case = the defaults)."""
+@router.get("/service/staffing", name="api_service_staffing", responses={**ok(StaffingResult), **errors(422)})
+def api_service_staffing(request: Request,
+                         calls: float = Query(100, ge=0, le=1_000_000, allow_inf_nan=False,
+                                              description="calls offered per interval"),
+                         interval_minutes: float = Query(30, gt=0, le=1440, allow_inf_nan=False),
+                         aht_seconds: float = Query(180, gt=0, le=86_400, allow_inf_nan=False,
+                                                    description="average handling time"),
+                         target: float = Query(80, gt=0, lt=100, allow_inf_nan=False,
+                                               description="percent answered within answer_seconds"),
+                         answer_seconds: float = Query(20, ge=0, le=86_400, allow_inf_nan=False),
+                         shrinkage: float = Query(30, ge=0, lt=100, allow_inf_nan=False, description="percent")):
+    """Erlang C: agents for the target service level (GUIDE §5 reference case = the defaults); 422 when
+    the inputs give more traffic than the calculator handles."""
     try:
         return SP.calculate(SP.CalcInput(calls, interval_minutes, aht_seconds, target, answer_seconds, shrinkage))
     except ValueError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
-@router.get("/workforce/report", name="api_workforce_report")
+@router.get("/workforce/report", name="api_workforce_report", responses=ok(OBJECT))
 def api_workforce_report(request: Request):
     """The hometown-workforce report (groups under 5 people suppressed; no personal data)."""
     from civicgrid.web.areas.workforce import report
@@ -183,25 +203,28 @@ def api_workforce_report(request: Request):
     return _fast(report(request))
 
 
-@router.get("/users", name="api_users")
+@router.get("/users", name="api_users", responses=ok(list[Account]))
 def api_users(request: Request):
+    """Every account, with its role, last sign-in and lockout."""
     return users.list_users(app_db(request))
 
 
-@router.get("/audit", name="api_audit")
-def api_audit(request: Request, user: str | None = None, action: str | None = None,
-              limit: int = Query(200, ge=1, le=10000), offset: int = Query(0, ge=0)):
+@router.get("/audit", name="api_audit", responses={**ok(AuditPage), **errors(422)})
+def api_audit(request: Request, user: str | None = None,
+              action: str | None = Query(None, description="an action or its prefix, e.g. export"),
+              limit: int = Query(200, ge=1, le=10000), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
+    """The audit log, newest first."""
     rows, total = audit.entries(app_db(request), username=user, action=action, limit=limit, offset=offset)
     return {"total": total, "entries": rows}
 
 
-@router.get("/tables", name="api_tables")
+@router.get("/tables", name="api_tables", responses=ok(list[TableRef]))
 def api_tables(request: Request):
     """Every table the pages show that this user may read (GET /api/v1/tables/{name} for its rows)."""
     return [{"name": t.name, "title": t.title} for t in TABLES.values() if can(request, t.permission)]
 
 
-@router.get("/tables/{name}", name="api_table")
+@router.get("/tables/{name}", name="api_table", responses={**ok(TableRows), **errors(404, 422)})
 def api_table(request: Request, name: str):
     """The rows of one table, built from the same query parameters as its page (audited as an export)."""
     spec = TABLES.get(name)
@@ -214,7 +237,7 @@ def api_table(request: Request, name: str):
     return _fast({"name": name, "title": spec.title, "rows": _records(df)})
 
 
-@router.get("/meetings", name="api_meetings")
+@router.get("/meetings", name="api_meetings", responses={**ok(list[OBJECT]), **errors(501)})
 def api_meetings(request: Request):
     """The Integration Team's meetings, newest last."""
     from civicgrid.web.areas.meetings import meetings_api
@@ -225,8 +248,8 @@ def api_meetings(request: Request):
     return ig.list_meetings(app_db(request))
 
 
-@router.get("/meetings/{meeting_id}", name="api_meeting")
-def api_meeting(request: Request, meeting_id: int):
+@router.get("/meetings/{meeting_id}", name="api_meeting", responses={**ok(OBJECT), **errors(404, 422, 501)})
+def api_meeting(request: Request, meeting_id: int = Path(ge=1, le=MAX_ID)):
     """One meeting's agenda: items with their case, action items, notes and decisions."""
     from civicgrid.web.areas.meetings import meetings_api
 

@@ -10,24 +10,107 @@ says closed, resolved, cancelled, completed or duplicate, else ``open``.
 Deviation, documented: without dates the window is the 90 days ending at the **latest request in the
 warehouse** (warehouses hold exports, often historical), not at the wall clock. A range longer than
 90 days is refused (400), as the spec says. ``page`` / ``page_size`` (default 50, at most 1000) page
-through the results, newest first. Errors use the spec's shape: ``[{"code": 400, "description": …}]``.
+through the results, newest first. Errors use the spec's shape: ``[{"code": 400, "description": …}]`` —
+every invalid parameter, including a ``page`` that is not a whole number in range, is a 400 in that shape
+(never FastAPI's 422). Sign-in and permission errors (401, 403) come from the app-wide guard as
+``{"detail": …}``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
+from civicgrid.web.areas.api_models import Problem
 from civicgrid.web.context import wh
 
-router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 KINDS = "('service_request', 'interaction')"
 CODE = "coalesce(service_code, type_code, category)"
 CLOSED = ("(closed_at IS NOT NULL OR regexp_matches(lower(coalesce(status, '')), "
           "'closed|resolved|cancel|complete|duplicate'))")
 MAX_DAYS = 90
+MAX_PAGE = 1_000_000
+MAX_PAGE_SIZE = 1000
+#: whole-number parameters and their ranges, for the 400 a value out of range gets
+BOUNDS = {"page": (1, MAX_PAGE), "page_size": (1, MAX_PAGE_SIZE)}
+
+
+class Open311Error(BaseModel):
+    """One error in the GeoReport v2 error format (the response is a list of these)."""
+
+    code: int
+    description: str
+
+
+class Service(BaseModel):
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool
+    type: Literal["realtime", "batch", "blackbox"]
+    keywords: str
+    group: str | None
+
+
+class ServiceRequest(BaseModel):
+    service_request_id: str
+    status: Literal["open", "closed"]
+    status_notes: str | None
+    service_name: str | None
+    service_code: str | None
+    description: str | None
+    agency_responsible: str | None
+    service_notice: str | None
+    requested_datetime: str | None
+    updated_datetime: str | None
+    expected_datetime: str | None
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+
+
+def _invalid(exc: RequestValidationError) -> str:
+    """One sentence naming the first invalid parameter and what it must be."""
+    err = exc.errors()[0]
+    name = str(err.get("loc", ["parameter"])[-1])
+    if name in BOUNDS:
+        lo, hi = BOUNDS[name]
+        return f"{name} must be a whole number from {lo:,} to {hi:,}, not {err.get('input')!r}"
+    return f"{name} is invalid: {err.get('msg', 'unexpected value')}"
+
+
+class SpecErrorRoute(APIRoute):
+    """An Open311 route whose invalid parameters get a 400 in the spec's error format, not FastAPI's 422."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def route(request: Request):
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return _err(400, _invalid(exc))
+
+        return route
+
+
+ERRORS = list[Open311Error]
+#: "4XX" covers the guard's 401/403 and a build without ``events`` (409); it also keeps FastAPI's 422 out
+GUARD_ERRORS = {"4XX": {"model": Problem, "description": "Not signed in (401), role not allowed (403), or the "
+                                                         "build lacks the events table (409)"},
+                503: {"model": Problem, "description": "The warehouse is not available"}}
+
+router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"], route_class=SpecErrorRoute,
+                   responses=GUARD_ERRORS)
 
 
 def _err(code: int, text: str) -> JSONResponse:
@@ -67,7 +150,7 @@ def _fetch(request: Request, sql: str, args: list) -> list[dict]:
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-@router.get("/services.json", name="open311_services")
+@router.get("/services.json", name="open311_services", responses={200: {"model": list[Service]}})
 def open311_services(request: Request):
     """Service types (request types) with their request counts in ``keywords``-free GeoReport form."""
     def q(con):
@@ -79,47 +162,79 @@ def open311_services(request: Request):
              "metadata": False, "type": "batch", "keywords": "", "group": grp} for code, name, grp, n in rows]
 
 
-@router.get("/requests.json", name="open311_requests")
+def _list(text: str, name: str, what: str) -> list[str]:
+    """The comma-separated values of a list parameter that was given (ValueError when it names none)."""
+    items = [s.strip() for s in text.split(",") if s.strip()]
+    if not items:
+        raise ValueError(f"{name} must list one or more {what}, separated by commas, not {text!r}")
+    return items
+
+
+def _window(request: Request, start_date: str | None, end_date: str | None):
+    """``(start, end)`` of requested_datetime: the dates given, one date and the ``MAX_DAYS`` beside it, or
+    the ``MAX_DAYS`` up to the latest request; ``(None, None)`` when there are no requests. ValueError when
+    a date or the range is invalid."""
+    end = _date(end_date, "end_date") if end_date else None
+    start = _date(start_date, "start_date") if start_date else None
+    if start is None and end is None:
+        end = wh(request).memo(("open311_latest",), lambda con: con.execute(
+            f"SELECT max(opened_at) FROM events WHERE kind IN {KINDS}").fetchone()[0])
+        if end is None:
+            return None, None
+    try:
+        if end is None:
+            end = start + timedelta(days=MAX_DAYS)
+        elif start is None:
+            start = end - timedelta(days=MAX_DAYS)
+    except OverflowError:
+        name = "start_date" if end is None else "end_date"
+        raise ValueError(f"{name} is too near the end of the calendar to count {MAX_DAYS} days from; "
+                         "give both start_date and end_date") from None
+    if end < start:
+        raise ValueError("end_date is before start_date")
+    if end - start > timedelta(days=MAX_DAYS):
+        raise ValueError(f"the date range may not span more than {MAX_DAYS} days")
+    return start, end
+
+
+@router.get("/requests.json", name="open311_requests",
+            responses={200: {"model": list[ServiceRequest]},
+                       400: {"model": ERRORS, "description": "A parameter is invalid (the spec's error format)"}})
 def open311_requests(request: Request,
                      service_request_id: str | None = Query(None, description="comma-separated request ids"),
                      service_code: str | None = Query(None, description="comma-separated service codes"),
                      start_date: str | None = Query(None, description="ISO 8601; earliest requested_datetime"),
                      end_date: str | None = Query(None, description="ISO 8601; latest requested_datetime"),
                      status: str | None = Query(None, description="open, closed, or both comma-separated"),
-                     page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=1000)):
+                     page: int = Query(1, ge=1, le=MAX_PAGE),
+                     page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)):
     """Service requests, newest first. With ``service_request_id`` the other filters are ignored (spec)."""
+    try:
+        return _requests(request, service_request_id, service_code, start_date, end_date, status, page, page_size)
+    except ValueError as exc:
+        return _err(400, str(exc))
+
+
+def _requests(request: Request, service_request_id, service_code, start_date, end_date, status, page: int,
+              page_size: int) -> list[dict]:
     if service_request_id:
-        ids = [s.strip() for s in service_request_id.split(",") if s.strip()]
+        ids = _list(service_request_id, "service_request_id", "request ids")
         rows = _fetch(request, f"{SELECT} AND record_id IN ({', '.join('?' * len(ids))}) "
                                f"ORDER BY opened_at DESC NULLS LAST, record_id", ids)
         return [_row(r) for r in rows]
     where, args = [], []
-    try:
-        end = _date(end_date, "end_date") if end_date else None
-        start = _date(start_date, "start_date") if start_date else None
-    except ValueError as exc:
-        return _err(400, str(exc))
-    if end is None:
-        latest = wh(request).memo(("open311_latest",), lambda con: con.execute(
-            f"SELECT max(opened_at) FROM events WHERE kind IN {KINDS}").fetchone()[0])
-        end = (start + timedelta(days=MAX_DAYS)) if start else latest
-    if start is None and end is not None:
-        start = end - timedelta(days=MAX_DAYS)
-    if start and end:
-        if end < start:
-            return _err(400, "end_date is before start_date")
-        if end - start > timedelta(days=MAX_DAYS):
-            return _err(400, f"the date range may not span more than {MAX_DAYS} days")
+    start, end = _window(request, start_date, end_date)
+    if start is not None:
         where.append("opened_at BETWEEN ? AND ?")
         args += [start, end]
     if service_code:
-        codes = [s.strip() for s in service_code.split(",") if s.strip()]
+        codes = _list(service_code, "service_code", "service codes")
         where.append(f"{CODE} IN ({', '.join('?' * len(codes))})")
         args += codes
     if status:
-        wanted = {s.strip().lower() for s in status.split(",") if s.strip()}
+        wanted = {s.lower() for s in _list(status, "status", "of open and closed")}
         if not wanted <= {"open", "closed"}:
-            return _err(400, "status must be open, closed or both")
+            raise ValueError(f"status must be open, closed or both, not {status!r}")
         if wanted == {"open"}:
             where.append(f"NOT {CLOSED}")
         elif wanted == {"closed"}:
@@ -130,7 +245,9 @@ def open311_requests(request: Request,
     return [_row(r) for r in rows]
 
 
-@router.get("/requests/{request_id}.json", name="open311_request")
+@router.get("/requests/{request_id}.json", name="open311_request",
+            responses={200: {"model": list[ServiceRequest], "description": "A list with the one request"},
+                       404: {"model": ERRORS, "description": "No such request (the spec's error format)"}})
 def open311_request(request: Request, request_id: str):
     """One service request (a list with one element, as the spec returns)."""
     rows = _fetch(request, f"{SELECT} AND record_id = ? ORDER BY source", [request_id])

@@ -93,8 +93,17 @@ class CalcInput:
         return cls(**vals)
 
 
+#: the most offered traffic the calculator takes: the agent search is linear in it (10⁵ erlangs ≈ 10 ms)
+MAX_ERLANGS = 100_000
+
+
 def calculate(c: CalcInput) -> dict:
-    """``required_agents`` for the inputs (percentages converted to shares). Raises ValueError."""
+    """``required_agents`` for the inputs (percentages converted to shares). Raises ValueError, also when
+    the traffic exceeds :data:`MAX_ERLANGS` (a request must not keep a worker busy for minutes)."""
+    erlangs = traffic_intensity(c.calls, c.interval_minutes * 60, c.aht_seconds)
+    if erlangs > MAX_ERLANGS:
+        raise ValueError(f"these inputs offer {erlangs:,.0f} erlangs of traffic; the calculator handles at most "
+                         f"{MAX_ERLANGS:,}.")
     res = required_agents(c.calls, c.interval_minutes * 60, c.aht_seconds, c.target / 100, c.answer_seconds,
                           c.shrinkage / 100)
     return res.as_dict()
