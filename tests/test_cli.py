@@ -118,3 +118,26 @@ def test_guards_one_city_per_warehouse_one_build_at_a_time_and_bad_paths(tmp_pat
     assert res.exit_code == 2 and "is not a civicgrid warehouse" in res.output
     res = runner.invoke(app, ["build", str(tmp_path)])
     assert res.exit_code == 2 and "is a folder" in res.output
+
+
+def test_demo_can_finish_by_serving_with_a_first_admin_account(tmp_path, monkeypatch):
+    """`civicgrid demo --serve`: builds, makes `admin` with a printed one-time password when there are no
+    accounts (that password signs in), then serves the demo warehouse on 127.0.0.1."""
+    import re
+
+    import civicgrid.web.server as server
+    from civicgrid.web import users
+
+    served = {}
+    monkeypatch.setattr(server, "serve", lambda db, app_db, host, port: served.update(db=db, app=app_db, host=host,
+                                                                                       port=port))
+    monkeypatch.setenv("CIVICGRID_APP_DB", str(tmp_path / "app.sqlite"))
+    res = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--scale", "0.05", "--serve", "--port", "8765"])
+    assert res.exit_code == 0, res.output
+    assert served["host"] == "127.0.0.1" and served["port"] == 8765
+    assert served["db"] == tmp_path / "demo" / "civicgrid.duckdb"
+    password = re.search(r"account admin with password (\S+)", res.output).group(1)
+    acc, why = users.authenticate(served["app"], "admin", password)
+    assert why == "ok" and acc.role == "admin"
+    again = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo2"), "--scale", "0.05", "--serve"])
+    assert again.exit_code == 0 and "existing account" in again.output and "password" not in again.output

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.markup import escape
 from rich.table import Table
 
+from civicgrid.appstate.cli import appstate_app
 from civicgrid.clitools import DB_OPT, JSON_OPT, console, fail, guard, out
 from civicgrid.config import load_config
 from civicgrid.integration.cli import integration_app, meeting_app
@@ -39,9 +40,10 @@ app.add_typer(linkage_app, name="linkage")
 app.add_typer(service_app, name="service")
 app.add_typer(integration_app, name="integration")
 app.add_typer(meeting_app, name="meeting")
+app.add_typer(appstate_app, name="appstate")  # appstate migrate|copy
 app.add_typer(web_app, name="user")  # user add|remove|set-role|set-password|unlock|list
 app.command("serve")(serve)
-register_refresh_commands(app)  # refresh, schedule, backup, restore, alerts test
+register_refresh_commands(app)  # refresh, compact, schedule, backup, restore, alerts test
 
 
 
@@ -109,7 +111,7 @@ def _run_build(cfg, db: Path, as_json: bool):
 @app.command()
 @_guard
 def status(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
-    """Sources, rows, last run, data as-of date and quarantine counts by reason."""
+    """Sources, rows, last run, data as-of date and age, freshness and quarantine counts by reason."""
     st = warehouse_status(db)
     _add_freshness(st, db)
     if as_json:
@@ -119,14 +121,20 @@ def status(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
     if lb:
         label = " [yellow](SYNTHETIC DEMO DATA)[/]" if lb["synthetic"] else ""
         out.print(f"[bold]{lb['city']}[/]{label} — last build {lb['build_id']} {escape('[' + lb['status'] + ']')} at {lb['finished_at']}")
-    t = Table(title="Sources")
-    for col in ("source", "department", "kind", "rows", "as of", "fresh", "status", "quarantined", "linked", "invariant"):
-        t.add_column(col)
+    t = Table(title="Sources", caption="as of = newest record's own date (its age in days); fresh = judged on "
+              "new rows loaded (days since a load last brought any) against expected_cadence_days")
+    for col in ("source", "department", "kind", "rows", "as of (age)", "fresh (loaded)", "status", "quarantined",
+                "linked", "invariant"):
+        t.add_column(col, justify="right" if col in ("rows", "quarantined", "linked") else "left")
     for s in st["sources"]:
         inv = all(f["invariant_ok"] for f in s["files"])
         fr = s.get("freshness") or {}
-        t.add_row(s["name"], s["department"], s["kind"], f"{s['rows_current']:,}", (s["as_of"] or "—")[:10],
-                  fr.get("state", "—"), s["status"], f"{s['rows_quarantined_total']:,}",
+        as_of = (s["as_of"] or "—")[:10] + _days_text(fr.get("data_age_days"))
+        if fr.get("data_old"):
+            as_of = f"[yellow]{as_of}[/]"
+        t.add_row(s["name"], s["department"], s["kind"], f"{s['rows_current']:,}", as_of,
+                  fr.get("state", "—") + _days_text(fr.get("age_days"), ".1f"), s["status"],
+                  f"{s['rows_quarantined_total']:,}",
                   f"{100 * s['linked_share']:.1f} %" if "linked_share" in s else "—",
                   "[green]ok[/]" if inv else "[red]BROKEN[/]")
     out.print(t)
@@ -134,6 +142,10 @@ def status(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
         fr = s.get("freshness") or {}
         if fr.get("state") == "failing" and fr.get("pull_error"):
             console.print(f"[red]{s['name']}[/]: last pull failed — {fr['pull_error']}", highlight=False)
+        if fr.get("data_old"):
+            console.print(f"[yellow]{s['name']}[/]: newest record dated {fr['data_as_of'][:10]}, "
+                          f"{fr['data_age_days']:.0f} days old (limit max_data_age_days {fr['max_data_age_days']:g}).",
+                          highlight=False)
     if st["quarantine_by_reason"]:
         q = Table(title="Quarantine by reason")
         for col in ("source", "reason", "rows"):
@@ -143,8 +155,13 @@ def status(db: Path = DB_OPT, as_json: bool = JSON_OPT) -> None:
         out.print(q)
 
 
+def _days_text(days, fmt: str = ",.0f") -> str:
+    """`` (3 d)`` after a date or state; empty when unknown."""
+    return "" if days is None else f" ({days:{fmt}} d)"
+
+
 def _add_freshness(st: dict, db: Path) -> None:
-    """Attach each source's freshness (fresh / stale / failing / unknown) from the refresh run log."""
+    """Attach each source's freshness (refresh.freshness: load age and state, data as-of and data age)."""
     from civicgrid.refresh.freshness import source_freshness
 
     con = open_readonly(db)
@@ -210,6 +227,9 @@ def quarantine_show(row_id: int = typer.Argument(..., help="Id from `quarantine 
 def demo(dir: Path = typer.Option(Path("civicgrid-demo"), "--dir", help="Folder for the demo city's files and warehouse."),
          seed: int = typer.Option(2026, help="Random seed (same seed, same city)."),
          scale: float = typer.Option(1.0, help="Size relative to Racine (0.1 = a tenth, for quick tries)."),
+         serve_after: bool = typer.Option(False, "--serve", help="Then serve the dashboard (makes an admin "
+                                                                 "account with a printed password if there is none)."),
+         port: int = typer.Option(8000, "--port", help="Port for --serve (on 127.0.0.1)."),
          as_json: bool = JSON_OPT) -> None:
     """Generate the synthetic demo city (modelled on Racine, WI) and build its warehouse."""
     from civicgrid.demo import generate_demo_city
@@ -225,6 +245,28 @@ def demo(dir: Path = typer.Option(Path("civicgrid-demo"), "--dir", help="Folder 
                   f"Next: civicgrid status --db {db}")
     if rep.status != "ok":
         raise typer.Exit(3)
+    if serve_after:
+        _serve_demo(db, port)
+
+
+def _serve_demo(db: Path, port: int) -> None:
+    """Serve the demo warehouse on 127.0.0.1; with no account yet, make ``admin`` with a random password."""
+    import secrets
+
+    from civicgrid.appstate.migrate import upgrade as upgrade_app_db
+    from civicgrid.web import users
+    from civicgrid.web.server import serve as run
+
+    url = upgrade_app_db(None)
+    if users.list_users(url):
+        console.print("Sign in with an existing account (civicgrid user list).")
+    else:
+        password = secrets.token_urlsafe(12)
+        users.add_user(url, "admin", password, "admin", display_name="Demo administrator", actor="cli:demo")
+        console.print(f"Made account [bold]admin[/] with password [bold]{escape(password)}[/] (shown once; change it "
+                      f"with `civicgrid user set-password admin`).", highlight=False)
+    console.print(f"Open http://127.0.0.1:{port}/ — Ctrl-C stops.")
+    run(db, url, host="127.0.0.1", port=port)
 
 
 @workforce_app.command("report")

@@ -132,3 +132,11 @@ def test_missing_warehouse_is_a_clear_page(tmp_path):
     r = c.get("/data")
     assert r.status_code == 503 and "civicgrid build" in r.text
     assert c.get("/api/v1/status").status_code == 503
+
+
+def test_filters_that_leave_nothing_give_an_empty_list(clients):
+    """A department filter on an empty neighbourhood (found by schemathesis: a 500 before)."""
+    r = clients["admin"].get("/api/v1/properties?department=code_enforcement&neighborhood=Nowhere")
+    assert r.status_code == 200 and r.json()["properties"] == []
+    page = clients["admin"].get("/integration?department=code_enforcement&neighborhood=Nowhere")
+    assert page.status_code == 200

@@ -55,7 +55,7 @@ def ranked(handle: WarehouseHandle, f) -> tuple[pd.DataFrame, dict]:
     if f.neighborhood:
         df = df[df["neighborhood"] == f.neighborhood]
     if f.department:
-        df = df[df["parcel_id"].map(lambda k: f.department in deps.get(k, ()))]
+        df = df[df["parcel_id"].map(lambda k: f.department in deps.get(k, ())).astype(bool)]  # bool even when empty
     if f.flag in ("over_threshold", "overlap"):
         df = df[df[f.flag].astype(bool)]
     elif f.flag == "open_cases":
