@@ -3,8 +3,9 @@
     python benchmarks/bench_web.py --db civicgrid-demo/civicgrid.duckdb --clients 50 --seconds 30 --think 0
     python benchmarks/bench_web.py --db big/civicgrid.duckdb --clients 50 --think 2 --parcels all
 
-The server runs in its own process (uvicorn, one worker, exactly as ``civicgrid serve`` runs it) with
-a temporary app-state database and one admin account; the clients run in this process (asyncio +
+The server runs in its own process(es) exactly as ``civicgrid serve [--workers N]`` runs it (including
+the background warming of reports and top-ranked profiles at start) with a temporary app-state
+database and one admin account; the clients run in this process (asyncio +
 httpx, one signed-in session each), so client work never holds the server's interpreter lock.
 Each client loops over the ranked list (page and JSON) and property profiles (page and JSON) for
 ``--seconds`` after a ``--warmup`` period that is not counted.
@@ -47,19 +48,18 @@ def _pct(v: list[float], q: float) -> float:
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))] if v else float("nan")
 
 
-def _server(db: str, port: int) -> None:
-    """Child process: the app as ``civicgrid serve`` builds it, plus one admin account."""
-    import uvicorn
-
-    from civicgrid.web import WebSettings, create_app, users
-    from civicgrid.web.warm import warm
+def _server(db: str, port: int, workers: int) -> None:
+    """Child process: ``civicgrid serve`` (same code path, incl. warming) plus one admin account."""
+    from civicgrid.appstate.migrate import upgrade
+    from civicgrid.web import WebSettings, users
+    from civicgrid.web.server import serve
 
     tmp = Path(tempfile.mkdtemp(prefix="cg-bench-"))
-    app = create_app(db, tmp / "app.sqlite", WebSettings(secure_cookies=False))
-    users.add_user(app.state.app_db, USER, PASSWORD, "admin")
-    warm(app)
+    url = upgrade(tmp / "app.sqlite")
+    users.add_user(url, USER, PASSWORD, "admin")
     print("READY", flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, server_header=False)
+    serve(db, url, "127.0.0.1", port, settings=WebSettings(secure_cookies=False), log_level="warning",
+          workers=workers)
 
 
 async def _client(base: str):
@@ -115,7 +115,8 @@ async def _run(args, base: str) -> dict:
     wall = time.perf_counter() - t_count
     for c in clients:
         await c.aclose()
-    out = {"db": args.db, "clients": args.clients, "think_seconds": args.think, "parcels": args.parcels,
+    out = {"db": args.db, "clients": args.clients, "workers": args.workers, "think_seconds": args.think,
+           "parcels": args.parcels, "warmup_seconds": args.warmup,
            "parcel_pool": len(parcels), "seconds_counted": round(wall, 1), "errors": len(errors),
            "error_samples": errors[:3], "endpoints": {}}
     every = [x for v in times.values() for x in v]
@@ -134,14 +135,16 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=5, help="seconds of load before measuring")
     ap.add_argument("--think", type=float, default=0.0, help="mean pause between one client's requests (s)")
     ap.add_argument("--parcels", choices=("ranked", "all"), default="ranked")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (civicgrid serve --workers)")
     ap.add_argument("--_server", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._server:
-        _server(args.db, args.port)
+        _server(args.db, args.port, args.workers)
         return
     port = _port()
-    proc = subprocess.Popen([sys.executable, __file__, "--db", args.db, "--_server", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, __file__, "--db", args.db, "--_server", "--port", str(port),
+                             "--workers", str(args.workers)],
                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         if proc.stdout.readline().strip() != "READY":

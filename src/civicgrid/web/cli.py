@@ -143,7 +143,9 @@ def serve(db: Path = typer.Option(DEFAULT_DB, "--db", help="Warehouse file (Duck
           tile_url: Optional[str] = typer.Option(None, "--tile-url", help="Map tile URL template; default none "
                                                                            "(blank background, works offline)."),
           secure_cookies: Optional[bool] = typer.Option(None, "--secure-cookies/--insecure-cookies",
-                                                        help="Force the cookie Secure flag; default: on for https.")) -> None:
+                                                        help="Force the cookie Secure flag; default: on for https."),
+          workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                      help="Server processes (about one per CPU core for many users).")) -> None:
     """Serve the web dashboard (sign in with an account from `civicgrid user add`)."""
     from civicgrid.web.server import serve as run
     from civicgrid.web.settings import WebSettings
@@ -161,7 +163,7 @@ def serve(db: Path = typer.Option(DEFAULT_DB, "--db", help="Warehouse file (Duck
         typer.echo("No accounts yet: create one with `civicgrid user add NAME --role admin`.", err=True)
     typer.echo(f"civicgrid on http://{host}:{port}/ (warehouse {db}, app state {url.split('://')[0]}); Ctrl-C stops.",
                err=True)
-    run(db, app_db, host=host, port=port, settings=settings)
+    run(db, app_db, host=host, port=port, settings=settings, workers=workers)
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m civicgrid.web.cli

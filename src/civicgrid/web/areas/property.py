@@ -24,6 +24,8 @@ from civicgrid.web.templating import render
 
 router = APIRouter()
 P_ = "integration.profile"
+#: timeline rows on the page (newest first); the CSV export and the JSON API hold every row
+TIMELINE_ROWS = 100
 
 
 def _parcel(request: Request) -> str:
@@ -34,30 +36,32 @@ def _df(rows) -> pd.DataFrame:
     return pd.DataFrame(rows or [])
 
 
+def stored_profile(handle, pid: str, detail: bool) -> dict | None:
+    """The integration module's profile of ``pid`` from the current build, kept per build (``profiles``
+    cache); None without scores, without the module, or for an unknown parcel. ``detail``: police detail."""
+    if not D.scored(handle):
+        return None
+    try:
+        from civicgrid.integration import property_profile
+    except Exception:  # noqa: BLE001 - module absent: interim profile
+        return None
+
+    def compute(con):
+        try:
+            return property_profile(con, pid, can_see_police_detail=detail)
+        except KeyError:
+            return None
+    # a profile depends only on the build (the team's actions and contests are read separately)
+    return handle.memo(("profile", pid, detail), compute, bucket="profiles")
+
+
 def profile(request: Request) -> dict | None:
-    """The integration module's profile (None without scores or for an unknown parcel); once per request."""
+    """:func:`stored_profile` for the request's parcel and the user's police-detail permission; once per request."""
     cache = request.state._state.setdefault("profiles", {})
     pid = _parcel(request)
-    if pid in cache:
-        return cache[pid]
-    out = None
-    if D.scored(wh(request)):
-        try:
-            from civicgrid.integration import property_profile
-        except Exception:  # noqa: BLE001 - module absent: interim profile
-            property_profile = None
-        if property_profile is not None:
-            detail = can(request, "police.narratives")
-
-            def compute(con):
-                try:
-                    return property_profile(con, pid, can_see_police_detail=detail)
-                except KeyError:
-                    return None
-            # a profile depends only on the build (the team's actions and contests are read separately)
-            out = wh(request).memo(("profile", pid, detail), compute, bucket="profiles")
-    cache[pid] = out
-    return out
+    if pid not in cache:
+        cache[pid] = stored_profile(wh(request), pid, can(request, "police.narratives"))
+    return cache[pid]
 
 
 @table("property_facts", "Assessor facts", P_, cached=True)
@@ -136,7 +140,8 @@ def timeline_chart(request: Request):
     col = "date" if "date" in df else "opened_at"
     if df.empty or df[col].isna().all():
         return None
-    m = (df.dropna(subset=[col]).assign(month=lambda d: pd.to_datetime(d[col], utc=True).dt.tz_localize(None)
+    m = (df.dropna(subset=[col]).assign(month=lambda d: pd.to_datetime(d[col], utc=True, format="ISO8601")
+                                        .dt.tz_localize(None)
                                         .dt.to_period("M").dt.start_time)
          .groupby(["month", "department"]).size().reset_index(name="records"))
     m["month"] = m["month"].dt.strftime("%Y-%m-%d")
@@ -184,7 +189,7 @@ def integration_property(request: Request, parcel_id: str):
                       S.score_row(handle, "parcel", parcel_id) if scored else None),
                   block_score=((prof or {}).get("block") or {}).get("score") if prof else None,
                   facts=table_view(request, "property_facts", params=q),
-                  timeline=table_view(request, "property_timeline", limit=300, params=q),
+                  timeline=table_view(request, "property_timeline", limit=TIMELINE_ROWS, params=q),
                   components=None if prof else table_view(request, "property_components", params=q),
                   score_parts=table_view(request, "property_score_components", params=q) if scored else None,
                   warnings=table_view(request, "property_warnings", params=q) if scored else None,
