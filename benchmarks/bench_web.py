@@ -48,6 +48,22 @@ def _pct(v: list[float], q: float) -> float:
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))] if v else float("nan")
 
 
+def _rss_mb(pid: int) -> dict[int, float]:
+    """Resident memory (MB) of a process and its descendants, from /proc (Linux)."""
+    out, todo = {}, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            out[p] = round(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024, 1)
+            for t in Path(f"/proc/{p}/task").iterdir():
+                kids = Path(f"/proc/{p}/task/{t.name}/children").read_text().split()
+                todo.extend(int(k) for k in kids)
+        except (OSError, AttributeError):
+            continue
+    return out
+
+
 def _server(db: str, port: int, workers: int) -> None:
     """Child process: ``civicgrid serve`` (same code path, incl. warming) plus one admin account."""
     from civicgrid.appstate.migrate import upgrade
@@ -75,6 +91,8 @@ async def _client(base: str):
 
 
 async def _run(args, base: str) -> dict:
+    import httpx
+
     first = await _client(base)
     if args.parcels == "ranked":
         parcels = [p["parcel_id"] for p in (await first.get("/api/v1/properties?limit=200")).json()["properties"]]
@@ -90,6 +108,7 @@ async def _run(args, base: str) -> dict:
                  "profile_json": lambda p: f"/api/v1/properties/{p}"}
     times: dict[str, list[float]] = {k: [] for k in endpoints}
     errors: list[str] = []
+    retries = [0]
     clients = [first] + [await _client(base) for _ in range(args.clients - 1)]  # argon2 sign-ins, not timed
     t_start = time.perf_counter()
     t_count, t_stop = t_start + args.warmup, t_start + args.warmup + args.seconds
@@ -102,7 +121,11 @@ async def _run(args, base: str) -> dict:
             name = rng.choice(list(endpoints))
             path = endpoints[name](rng.choice(parcels))
             t = time.perf_counter()
-            r = await c.get(path)
+            try:
+                r = await c.get(path)
+            except httpx.TransportError:  # keep-alive closed by the server as we sent: browsers resend a GET
+                retries[0] += 1
+                r = await c.get(path)
             dt = time.perf_counter() - t
             if t >= t_count:
                 times[name].append(dt)
@@ -117,7 +140,7 @@ async def _run(args, base: str) -> dict:
         await c.aclose()
     out = {"db": args.db, "clients": args.clients, "workers": args.workers, "think_seconds": args.think,
            "parcels": args.parcels, "warmup_seconds": args.warmup,
-           "parcel_pool": len(parcels), "seconds_counted": round(wall, 1), "errors": len(errors),
+           "parcel_pool": len(parcels), "seconds_counted": round(wall, 1), "errors": len(errors), "resent_after_closed_connection": retries[0],
            "error_samples": errors[:3], "endpoints": {}}
     every = [x for v in times.values() for x in v]
     for name, v in [*times.items(), ("all", every)]:
@@ -158,7 +181,9 @@ def main() -> None:
                 if time.time() > deadline:
                     raise SystemExit("the server did not listen within 60 s") from None
                 time.sleep(0.1)
-        print(json.dumps(asyncio.run(_run(args, f"http://127.0.0.1:{port}")), indent=1))
+        result = asyncio.run(_run(args, f"http://127.0.0.1:{port}"))
+        result["server_rss_mb"] = _rss_mb(proc.pid)  # after the run: caches as full as the load made them
+        print(json.dumps(result, indent=1))
     finally:
         proc.terminate()
         proc.wait(timeout=30)

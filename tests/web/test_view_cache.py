@@ -58,3 +58,18 @@ def test_a_new_build_empties_the_view_cache(demo_db, scored_db, tmp_path):
     os.replace(staged, live)
     after = c.get("/integration").text
     assert "score" in after.split("<table", 1)[-1].split("</thead>", 1)[0]
+
+
+def test_start_up_warms_the_top_ranked_profiles(scored_db, tmp_path):
+    from civicgrid.web.areas.property import stored_profile
+    from civicgrid.web.warm import warm_profiles
+
+    app = make_app(scored_db, tmp_path / "app.sqlite")
+    handle = app.state.wh
+    assert warm_profiles(handle, 5) == 5
+    with handle.cursor() as con:
+        top = [r[0] for r in con.execute("SELECT location_key FROM property_scores WHERE level = 'parcel' "
+                                         "ORDER BY rank, location_key LIMIT 5").fetchall()]
+    cached = {k[3] for k in handle._cache if k[0] == "profiles"}  # (bucket, build, "profile", pid, detail)
+    assert set(top) <= cached
+    assert stored_profile(handle, top[0], True)["parcel_id"] == top[0]
