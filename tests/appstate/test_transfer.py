@@ -75,6 +75,7 @@ def _sqlite_raw(path, sql):
 def test_sqlite_to_sqlite_keeps_every_row_and_id(tmp_path, app_sample):
     src, dst = tmp_path / "app.sqlite", tmp_path / "new" / "copy.sqlite"
     app_sample.fill(src)
+    dst.parent.mkdir()
     rep = copy_app_state(src, dst, batch_size=2)   # several batches per table
     _assert_copied(src, dst, rep, app_sample)
     assert rep["source_dialect"] == rep["target_dialect"] == "sqlite" and rep["deleted"] == {}
@@ -216,3 +217,16 @@ def test_a_postgresql_source_must_be_migrated_first(tmp_path, pg_url):
     assert r.exit_code == 0 and head_revision() in r.stdout
     r = CliRunner().invoke(app, ["appstate", "copy", "--from", pg_url, "--to", str(tmp_path / "c.sqlite"), "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["rows"] == 0
+
+
+def test_a_target_in_a_missing_folder_or_empty_is_refused(tmp_path):
+    from civicgrid.appstate.migrate import upgrade
+    from civicgrid.appstate.transfer import TransferError, copy_app_state
+
+    src = tmp_path / "src.sqlite"
+    upgrade(src)
+    with pytest.raises(TransferError, match="no such folder"):
+        copy_app_state(src, tmp_path / "typo" / "dst.sqlite")
+    assert not (tmp_path / "typo").exists()
+    with pytest.raises(TransferError, match="target is empty"):
+        copy_app_state(src, "")

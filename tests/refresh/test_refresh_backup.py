@@ -220,3 +220,26 @@ def test_backup_and_restore_commands_with_postgresql(site, pg_url, app_sample, m
                           "--app-db", "postgresql+psycopg://civicgrid_test:wrong@127.0.0.1:1/none"])
     assert r.exit_code == 2 and "the app state was not backed up" in r.output and "cannot open the database" in r.output
     assert not list((tmp / "bk").glob("*.partial"))
+
+
+def test_backup_finds_the_app_state_where_serve_puts_it_and_warns_when_there_is_none(tmp_path, monkeypatch):
+    """`civicgrid serve`/`user add` default to civicgrid_app.sqlite in the working folder; a backup of a
+    warehouse elsewhere must take that file, and say loudly when it finds no app state at all."""
+    import duckdb
+
+    from civicgrid.appstate.migrate import upgrade
+    from civicgrid.refresh.backup import backup
+
+    monkeypatch.delenv("CIVICGRID_APP_DB", raising=False)
+    wh = tmp_path / "city" / "civicgrid.duckdb"
+    wh.parent.mkdir()
+    duckdb.connect(str(wh)).close()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    bare = backup(wh, tmp_path / "b1")
+    assert bare["source_app_db"] is None and "warehouse only" in bare["warnings"][0]
+    upgrade(work / "civicgrid_app.sqlite")  # what `civicgrid user add` does in this folder
+    m = backup(wh, tmp_path / "b2")
+    assert m["warnings"] == [] and m["source_app_db"] == str((work / "civicgrid_app.sqlite").resolve())
+    assert any(meta["role"] == "app_state" for meta in m["files"].values())

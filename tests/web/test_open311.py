@@ -99,3 +99,29 @@ def test_open311_permissions(la_app, la_db, tmp_path):
     assert signed_in(la_app, "hr").get("/open311/v2/services.json").status_code == 403
     public = make_app(la_db, tmp_path / "p.sqlite", open311_public=True)
     assert TestClient(public).get("/open311/v2/requests.json?page_size=3").status_code == 200
+
+
+def test_service_names_are_the_published_names_not_codes(tmp_path):
+    """GeoReport v2: service_name is human readable. Pittsburgh publishes request_type_id (code) and
+    request_type_name (name); the feed must name services by the latter (a tester saw "498")."""
+    import duckdb
+    from web_helpers import make_app, signed_in
+
+    db = tmp_path / "o.duckdb"
+    con = duckdb.connect(str(db))
+    from civicgrid.ingest.schema import table_columns
+
+    cols = ", ".join(f"{c} {t}" for c, t in table_columns("events"))
+    con.execute(f"CREATE TABLE events ({cols})")
+    con.execute("CREATE TABLE builds (build_id VARCHAR, city VARCHAR, synthetic BOOLEAN, status VARCHAR, "
+                "started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, config_path VARCHAR)")
+    con.execute("INSERT INTO builds VALUES ('b1', 'Pittsburgh, PA', false, 'ok', now(), now(), NULL)")
+    con.execute("INSERT INTO events (source, department, kind, record_id, category, type_code, service_code, "
+                "agency_responsible, opened_at) VALUES ('pgh_311', 'public_works', 'service_request', '1', "
+                "'Potholes', '498', '498', 'DPW - Street Maintenance', TIMESTAMPTZ '2022-01-03 10:00:00+00')")
+    con.close()
+    c = signed_in(make_app(db, tmp_path / "a.sqlite", open311_public=False), "admin")
+    (svc,) = c.get("/open311/v2/services.json").json()
+    assert (svc["service_code"], svc["service_name"], svc["group"]) == ("498", "Potholes", "DPW - Street Maintenance")
+    (req,) = c.get("/open311/v2/requests.json?start_date=2022-01-01T00:00:00Z&end_date=2022-01-10T00:00:00Z").json()
+    assert req["service_name"] == "Potholes" and req["service_code"] == "498"

@@ -99,6 +99,11 @@ def copy_app_state(source: str | Path, target: str | Path, *, replace: bool = Fa
     src, dst = app_url(source), app_url(target)
     if not exists(src):
         raise TransferError(f"{shown(src)}: no such app-state file; check the source path.")
+    if str(target).strip() == "":
+        raise TransferError("the target is empty; give a SQLite file path or a database URL.")
+    dst_file = sqlite_path(dst)
+    if dst_file is not None and not dst_file.parent.is_dir():  # a mistyped path must not grow a stray database
+        raise TransferError(f"{dst_file.parent}: no such folder for the target; create it first or check the path.")
     _refuse_same(src, dst)
     for url in (src, dst):
         if sqlite_path(url) is None:  # a SQLite target may not exist yet: the migration creates it

@@ -22,7 +22,7 @@ integration_app = typer.Typer(help="Problem properties: scores, profiles, early 
 
 @integration_app.command("scores")
 @_guard
-def scores_cmd(db: Path = DB_OPT, level: str = LEVEL_OPT, limit: int = typer.Option(25, help="Rows to show."),
+def scores_cmd(db: Path = DB_OPT, level: str = LEVEL_OPT, limit: int = typer.Option(25, min=1, help="Rows to show."),
                over_threshold: bool = typer.Option(False, "--over-threshold", help="Only locations over threshold."),
                as_of: Optional[str] = AS_OF_OPT, config: Optional[Path] = CONFIG_OPT, as_json: bool = JSON_OPT) -> None:
     """The ranked list: score, departments, lead and the largest components."""
@@ -84,7 +84,7 @@ def profile_cmd(parcel: str = typer.Argument(..., help="Parcel id (as in parcel_
 
 @integration_app.command("early-warning")
 @_guard
-def early_warning_cmd(db: Path = DB_OPT, level: str = LEVEL_OPT, limit: int = typer.Option(40, help="Rows to show."),
+def early_warning_cmd(db: Path = DB_OPT, level: str = LEVEL_OPT, limit: int = typer.Option(40, min=1, help="Rows to show."),
                       as_of: Optional[str] = AS_OF_OPT, config: Optional[Path] = CONFIG_OPT,
                       as_json: bool = JSON_OPT) -> None:
     """Rate spikes, first crossings and escalations, with one-sentence reasons."""

@@ -3,7 +3,9 @@
 A backup is a folder ``<to>/civicgrid-<UTC timestamp>/`` holding
 * the warehouse file (copied while holding the warehouse lock, so no refresh swaps it mid-copy),
 * the app state as a SQLite file ``civicgrid_app.sqlite``. Which app state: ``--app-db``, else
-  ``$CIVICGRID_APP_DB``, else ``civicgrid_app.sqlite`` beside the warehouse. A SQLite file is
+  ``$CIVICGRID_APP_DB``, else ``civicgrid_app.sqlite`` beside the warehouse, else the one in the
+  working folder (where ``civicgrid serve`` and ``civicgrid user add`` put it by default); when
+  none exists the manifest carries a warning that the backup holds no app state. A SQLite file is
   copied with SQLite's online backup API (consistent even while the web app writes); a database
   URL (PostgreSQL) is copied table by table into a new SQLite file from one consistent snapshot
   (:func:`civicgrid.appstate.transfer.copy_app_state`: every row, ids kept, counts reconciled),
@@ -52,6 +54,15 @@ def default_app_db(db_path: Path) -> Path:
     return Path(db_path).with_name(APP_DB_NAME)
 
 
+def _found_app_db(db_path: Path) -> Path:
+    """The SQLite app state a backup takes by default: beside the warehouse, else in the working folder
+    (the default of ``serve`` and ``user add``), else the (missing) file beside the warehouse."""
+    for candidate in (default_app_db(db_path), Path(APP_DB_NAME).resolve()):
+        if candidate.exists():
+            return candidate
+    return default_app_db(db_path)
+
+
 def _is_url(app: str | Path | None) -> bool:
     return app is not None and "://" in str(app)
 
@@ -61,7 +72,8 @@ def backup(db_path: str | Path, to_dir: str | Path, app_db: str | Path | None = 
     """Copy the warehouse (+ app state, run log) into a new folder under ``to_dir``.
 
     ``app_db``: a SQLite path or a database URL; default ``$CIVICGRID_APP_DB``, else
-    ``civicgrid_app.sqlite`` beside the warehouse (skipped when that file does not exist).
+    ``civicgrid_app.sqlite`` beside the warehouse, else in the working folder. When no app state
+    is found the backup holds the warehouse only and ``warnings`` says so.
 
     Returns:
         The manifest (``folder``, ``files``: name → {role, sha256, bytes; for the app state also
@@ -75,7 +87,7 @@ def backup(db_path: str | Path, to_dir: str | Path, app_db: str | Path | None = 
     db = Path(db_path)
     if not db.exists():
         raise BackupError(f"{db}: no warehouse to back up; check --db.")
-    app = app_db or os.environ.get(ENV_VAR) or default_app_db(db)
+    app = app_db or os.environ.get(ENV_VAR) or _found_app_db(db)
     app_file = None if _is_url(app) else Path(app)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     final = Path(to_dir) / f"civicgrid-{stamp}"
@@ -98,8 +110,12 @@ def backup(db_path: str | Path, to_dir: str | Path, app_db: str | Path | None = 
         for name, meta in files.items():
             meta.update(sha256=_sha256(work / name), bytes=(work / name).stat().st_size)
         source_app = shown(app) if app_file is None else (str(app_file.resolve()) if app_file.exists() else None)
+        warnings = [] if source_app else [
+            f"no app-state database at {app_file}: this backup holds the warehouse only, without accounts, "
+            f"audit log, meetings or review decisions; pass --app-db with the file `civicgrid serve` uses"]
         manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "civicgrid_version": __version__,
-                    "source_db": str(db.resolve()), "source_app_db": source_app, "files": files}
+                    "source_db": str(db.resolve()), "source_app_db": source_app, "files": files,
+                    "warnings": warnings}
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1))
         os.replace(work, final)
     except BaseException:

@@ -20,6 +20,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from civicgrid.clitools import fail, guard
@@ -189,7 +190,7 @@ def schedule(config: Path = typer.Argument(..., help="City configuration (city.y
 
 def backup(db: Path = DB_OPT, to: Path = typer.Option(..., "--to", help="Folder that receives civicgrid-<timestamp>/ backups."),
            app_db: Optional[str] = typer.Option(None, "--app-db", help="App state: SQLite file or PostgreSQL URL (default: "
-                                                "$CIVICGRID_APP_DB, else civicgrid_app.sqlite beside --db)."),
+                                                "$CIVICGRID_APP_DB, else civicgrid_app.sqlite beside --db, else in this folder)."),
            keep: Optional[int] = typer.Option(None, "--keep", help="Keep only the newest N backups in --to."),
            wait: float = typer.Option(600.0, "--wait", help="Seconds to wait for a running refresh."),
            as_json: bool = JSON_OPT) -> None:
@@ -197,6 +198,8 @@ def backup(db: Path = DB_OPT, to: Path = typer.Option(..., "--to", help="Folder 
     from civicgrid.refresh.backup import backup as do_backup
 
     m = do_backup(db, to, app_db=app_db, keep=keep, lock_wait=wait)
+    for w in m.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     if as_json:
         out.print_json(json.dumps(m, default=str))
         return

@@ -138,7 +138,7 @@ def _row(r: dict) -> dict:
             "zipcode": r["zip"], "lat": r["lat"], "long": r["lon"], "media_url": None}
 
 
-SELECT = (f"SELECT record_id, {CODE} AS code, coalesce(type_code, category, service_code) AS service_name, status, "
+SELECT = (f"SELECT record_id, {CODE} AS code, coalesce(category, type_code, service_code) AS service_name, status, "
           f"{CLOSED} AS closed, description, agency_responsible, opened_at, updated_at, closed_at, due_at, address, "
           f"zip, lat, lon FROM events WHERE kind IN {KINDS}")
 
@@ -154,8 +154,8 @@ def _fetch(request: Request, sql: str, args: list) -> list[dict]:
 def open311_services(request: Request):
     """Service types (request types) with their request counts in ``keywords``-free GeoReport form."""
     def q(con):
-        return con.execute(f"""SELECT {CODE} AS code, mode(coalesce(type_code, category, service_code)) AS name,
-                                      mode(category) AS grp, count(*) AS n
+        return con.execute(f"""SELECT {CODE} AS code, mode(coalesce(category, type_code, service_code)) AS name,
+                                      coalesce(mode(agency_responsible), mode(department)) AS grp, count(*) AS n
                                FROM events WHERE kind IN {KINDS} AND {CODE} IS NOT NULL GROUP BY 1 ORDER BY 1""").fetchall()
     rows = wh(request).memo(("open311_services",), q)
     return [{"service_code": code, "service_name": name, "description": f"{n:,} requests in the warehouse",
