@@ -140,6 +140,9 @@ def compact(config: Path = typer.Argument(..., help="City configuration (city.ya
         reps = compact_all(cfg, after=after, only=list(source) if source else None)
     if as_json:
         out.print_json(json.dumps([r.as_dict() for r in reps], default=str))
+    elif not names:
+        out.print(f"nothing to compact: {config} has no connector sources (only they pull files into _pulled/).",
+                  highlight=False)
     else:
         for r in reps:
             colour = {"packed": "green", "failed": "red"}.get(r.status, "dim")
