@@ -89,3 +89,17 @@ def test_users_and_audit_log_tables(tmp_path):
         with session_scope(url) as s:
             s.add(User(username="bo", password_hash="x", role="mayor"))
     dispose(url)
+
+
+def test_a_new_sqlite_app_state_is_readable_by_its_owner_only(tmp_path):
+    """It holds password hashes and the audit log (docs/deploy.md: 0600)."""
+    import stat
+
+    from civicgrid.appstate.migrate import upgrade
+    from civicgrid.web import users
+
+    url = upgrade(tmp_path / "app.sqlite")
+    users.add_user(url, "ana", "a long enough password", "admin")  # writes: -wal/-shm appear
+    for f in tmp_path.glob("app.sqlite*"):
+        if f.suffix != ".secret":
+            assert stat.S_IMODE(f.stat().st_mode) & 0o077 == 0, f

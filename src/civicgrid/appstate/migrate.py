@@ -7,6 +7,8 @@ write one revision file under ``migrations/versions`` whose ``down_revision`` is
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 from alembic import command
@@ -27,11 +29,17 @@ def _config(url: str) -> Config:
 
 
 def upgrade(target: str | Path | None = None, revision: str = "head") -> str:
-    """Create or migrate the app-state database to ``revision``; returns the URL used."""
+    """Create or migrate the app-state database to ``revision``; returns the URL used.
+
+    A new SQLite file is created readable by its owner only (0600): it holds password hashes and
+    the audit log; SQLite gives its ``-wal``/``-shm`` files the same mode.
+    """
     url = app_url(target)
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # an empty file is an empty SQLite database
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     cfg = _config(url)
     with engine_for(url).begin() as conn:
         cfg.attributes["connection"] = conn

@@ -92,7 +92,7 @@ def backup(db_path: str | Path, to_dir: str | Path, app_db: str | Path | None = 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     final = Path(to_dir) / f"civicgrid-{stamp}"
     work = final.with_name(final.name + ".partial")
-    work.mkdir(parents=True)
+    work.mkdir(parents=True, mode=0o700)  # holds password hashes and the audit log: owner only
     files: dict[str, dict] = {}
     try:
         with RefreshLock(db, wait=lock_wait, purpose="backup"):
