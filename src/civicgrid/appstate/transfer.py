@@ -234,15 +234,22 @@ def _sqlite_engine(url: str, begin: str):
 
 
 @contextmanager
+def _sqlite_transaction(url: str, begin: str) -> Iterator[Connection]:
+    """One transaction on a private SQLite engine opened with ``begin`` (``BEGIN`` or ``BEGIN IMMEDIATE``)."""
+    eng = _sqlite_engine(url, begin)
+    try:
+        with eng.begin() as conn:
+            yield conn
+    finally:
+        eng.dispose()
+
+
+@contextmanager
 def _snapshot(url: str) -> Iterator[Connection]:
     """A read-only connection that sees one consistent state of the source for the whole copy."""
     if url.startswith("sqlite"):
-        eng = _sqlite_engine(url, "BEGIN")
-        try:
-            with eng.begin() as conn:
-                yield conn
-        finally:
-            eng.dispose()
+        with _sqlite_transaction(url, "BEGIN") as conn:
+            yield conn
         return
     opts = {"isolation_level": "REPEATABLE READ"}
     if url.startswith("postgresql"):
@@ -257,12 +264,8 @@ def _snapshot(url: str) -> Iterator[Connection]:
 def _write_transaction(url: str, tables: list[Table]) -> Iterator[Connection]:
     """One transaction on the target that keeps other writers out until it commits or rolls back."""
     if url.startswith("sqlite"):
-        eng = _sqlite_engine(url, "BEGIN IMMEDIATE")
-        try:
-            with eng.begin() as conn:
-                yield conn
-        finally:
-            eng.dispose()
+        with _sqlite_transaction(url, "BEGIN IMMEDIATE") as conn:
+            yield conn
         return
     with engine_for(url).begin() as conn:
         if conn.dialect.name == "postgresql":

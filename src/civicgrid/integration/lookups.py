@@ -20,6 +20,7 @@ with them equals one computed without (tested on the real Pittsburgh build).
 
 from __future__ import annotations
 
+from civicgrid.integration.api import tables
 from civicgrid.integration.tables import SCHEMAS
 
 #: the prefix of ``profile_records.lookup_key`` for block-published records
@@ -39,18 +40,13 @@ def _create(con, name: str, select_sql: str | None) -> None:
         con.execute(f"INSERT INTO {name} ({', '.join(c for c, _, _ in cols)}) {select_sql}")
 
 
-def _tables(con) -> set[str]:
-    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                      "WHERE table_schema = current_schema()").fetchall()}
-
-
 def write_lookups(con) -> dict[str, int]:
     """(Re)write the three lookup tables from ``events``, ``event_links`` and ``parcels``.
 
     Tables the build lacks (no parcels file, not linked) give empty lookup tables. Returns the row
     count of each table.
     """
-    have = _tables(con)
+    have = tables(con)
     if {"events", "event_links"} <= have:
         _create(con, "profile_records", f"""
             SELECT coalesce(l.parcel_id, '{BLOCK_PREFIX}' || l.block_key), e.source, e.record_id, e.department,
@@ -114,4 +110,4 @@ def owner_parcel_keys(con, key_type: str, value: str) -> set[str]:
 
 def has_lookups(con) -> bool:
     """True when the build has all three lookup tables (builds before they existed do not)."""
-    return set(LOOKUP_TABLES) <= _tables(con)
+    return set(LOOKUP_TABLES) <= tables(con)

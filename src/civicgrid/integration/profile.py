@@ -91,24 +91,34 @@ def _others(con, pid: str, owners, mailing, fast: bool = False) -> dict:
     me = _norm(pid)
     owners = [owners] if isinstance(owners, str) else (owners or [])
     found: dict[str, set[str]] = {}
-    for o in owners if fast else ():
-        found.setdefault("by_owner", set()).update(owner_parcel_keys(con, "owner", o))
-    if fast and mailing:
-        found.setdefault("by_mailing", set()).update(owner_parcel_keys(con, "mailing", mailing))
-    for o in owners if not fast else ():
-        q = (f"SELECT DISTINCT {_NORM} AS pid FROM parcels WHERE upper(trim(owner)) = upper(trim(?)) "
-             f"UNION SELECT DISTINCT {_NORM} FROM events WHERE kind IN ('code_case','violation','tax_status') "
-             f"AND parcel_id IS NOT NULL AND upper(trim(owner)) = upper(trim(?))")
-        found.setdefault("by_owner", set()).update(r[0] for r in con.execute(q, [o, o]).fetchall())
-    if mailing and not fast:
-        q = f"SELECT DISTINCT {_NORM} FROM parcels WHERE owner_mailing = ?"
-        found.setdefault("by_mailing", set()).update(r[0] for r in con.execute(q, [mailing]).fetchall())
+    for o in owners:
+        found.setdefault("by_owner", set()).update(_owner_keys(con, o, fast))
+    if mailing:
+        found.setdefault("by_mailing", set()).update(_mailing_keys(con, mailing, fast))
     for k, ids in found.items():
         ids = sorted(i for i in ids if i and i != me)
         out[k] = ids[:50]
         out[f"n_{k}"] = len(ids)
     out["total"] = len(set(out["by_owner"]) | set(out["by_mailing"]))
     return out
+
+
+def _owner_keys(con, owner: str, fast: bool) -> set[str]:
+    """Parcel keys listed under an owner name in ``parcels`` or on code cases, violations and tax records."""
+    if fast:
+        return owner_parcel_keys(con, "owner", owner)
+    q = (f"SELECT DISTINCT {_NORM} AS pid FROM parcels WHERE upper(trim(owner)) = upper(trim(?)) "
+         f"UNION SELECT DISTINCT {_NORM} FROM events WHERE kind IN ('code_case','violation','tax_status') "
+         f"AND parcel_id IS NOT NULL AND upper(trim(owner)) = upper(trim(?))")
+    return {r[0] for r in con.execute(q, [owner, owner]).fetchall()}
+
+
+def _mailing_keys(con, mailing: str, fast: bool) -> set[str]:
+    """Parcel keys with this owner mailing address (as published)."""
+    if fast:
+        return owner_parcel_keys(con, "mailing", mailing)
+    return {r[0] for r in con.execute(f"SELECT DISTINCT {_NORM} FROM parcels WHERE owner_mailing = ?",
+                                      [mailing]).fetchall()}
 
 
 def property_profile(db, parcel_id: str, *, can_see_police_detail: bool = False, as_of=None, cfg=None,

@@ -25,8 +25,9 @@ from civicgrid.web.areas import profile_data as P
 from civicgrid.web.areas import service_plan as SP
 from civicgrid.web.areas import service_tables as ST
 from civicgrid.web.areas.api_models import (COMMON_ERRORS, MAX_ID, MAX_OFFSET, Account, AuditPage, LinkDecisionIn,
-                                            LinkDecisionOut, Me, Problem, PropertyPage, ReviewGroup, StaffingResult,
+                                            LinkDecisionOut, Me, Problem, PropertyPage, ReviewGroup,
                                             TableRef, TableRows, errors, ok)
+from civicgrid.service.staffing import StaffingResult  # the Erlang C result itself is the response model
 from civicgrid.web.areas.data import status as data_status
 from civicgrid.web.areas.review import queue, record_decision
 from civicgrid.web.context import app_db, audit_event, wh

@@ -95,23 +95,6 @@ class LinkDecisionOut(BaseModel):
     decided_at: str
 
 
-class StaffingResult(BaseModel):
-    agents: int
-    scheduled_staff: int
-    service_level: float
-    probability_wait: float
-    asa_seconds: float
-    occupancy: float
-    traffic_erlangs: float
-    calls: float
-    interval_seconds: float
-    aht_seconds: float
-    target_service_level: float
-    target_answer_seconds: float
-    shrinkage: float
-    max_occupancy: float | None
-
-
 class Account(BaseModel):
     username: str
     display_name: str | None

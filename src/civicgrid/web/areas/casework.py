@@ -210,6 +210,18 @@ def integration_property_agenda(request: Request, parcel_id: str):
     return _to(back, "#agenda", msg=msg)
 
 
+def _change(do, current) -> tuple[dict | None, str | None]:
+    """``(do(), None)``; when the backend refuses (ValueError), ``(current(), its sentence)`` so the form can
+    show the record as it still is — or ``(None, sentence)`` when that record does not exist either."""
+    try:
+        return do(), None
+    except ValueError as exc:
+        try:
+            return current(), str(exc)
+        except ValueError:
+            return None, str(exc)
+
+
 @router.post("/integration/cases/{case_id}/lead", response_class=HTMLResponse, name="integration_case_lead",
              include_in_schema=False)
 def integration_case_lead(request: Request, case_id: int):
@@ -219,17 +231,10 @@ def integration_case_lead(request: Request, case_id: int):
         return _no_module()
     f = form_data(request)
     mid = _int(f.get("meeting_id"))
-    msg = err = None
-    try:
-        c = ig.set_lead(app_db(request), case_id, str(f.get("department") or ""), username(request),
-                        allowed=lead_choices(request))
-        msg = f"Lead department set to {c['lead_department'].replace('_', ' ')}."
-    except ValueError as exc:
-        err = str(exc)
-        try:
-            c = ig.get_case(app_db(request), case_id)
-        except ValueError:
-            c = None
+    c, err = _change(lambda: ig.set_lead(app_db(request), case_id, str(f.get("department") or ""), username(request),
+                                         allowed=lead_choices(request)),
+                     lambda: ig.get_case(app_db(request), case_id))
+    msg = None if err else f"Lead department set to {c['lead_department'].replace('_', ' ')}."
     if _hx(request):
         if c is None:
             return render(request, "_message.html", status_code=422, err=err)
@@ -247,17 +252,11 @@ def integration_contest_resolve(request: Request, contest_id: int):
         return _no_module()
     f = form_data(request)
     back = safe_back(f.get("back"), "/integration/meetings")
-    msg = err = None
-    try:
-        ct = ig.resolve_contest(app_db(request), contest_id, status=str(f.get("status") or ""),
-                                resolution=str(f.get("resolution") or ""), resolved_by=username(request))
-        msg = f"Contest resolved: {ct['status']}."
-    except ValueError as exc:
-        err = str(exc)
-        try:
-            ct = ig.get_contest(app_db(request), contest_id)
-        except ValueError:
-            ct = None
+    ct, err = _change(lambda: ig.resolve_contest(app_db(request), contest_id, status=str(f.get("status") or ""),
+                                                 resolution=str(f.get("resolution") or ""),
+                                                 resolved_by=username(request)),
+                      lambda: ig.get_contest(app_db(request), contest_id))
+    msg = None if err else f"Contest resolved: {ct['status']}."
     if _hx(request):
         if ct is None:
             return render(request, "_message.html", status_code=422, err=err)
